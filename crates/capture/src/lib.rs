@@ -1,0 +1,1 @@
+//! warden-capture (skeleton)

@@ -1,0 +1,1 @@
+//! warden-flow (skeleton)
