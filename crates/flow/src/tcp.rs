@@ -1,0 +1,148 @@
+//! TCP session state, as far as rules need it: has the three-way handshake
+//! completed (`flow:established`), who is the client (`to_server`), and is
+//! the session closing or reset.
+//!
+//! Reassembly of the byte stream belongs to the stream layer (a later
+//! part); this module only follows the handshake and teardown flags.
+
+/// TCP flag bits as they appear in the header's flags byte.
+pub const FIN: u8 = 0x01;
+pub const SYN: u8 = 0x02;
+pub const RST: u8 = 0x04;
+pub const ACK: u8 = 0x10;
+
+/// Session states, ordered: everything after `SynRecv` counts as
+/// established for rule matching, as in Suricata.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TcpSessionState {
+    /// No session tracked (first packet was not a SYN and midstream pick-up
+    /// is off): packets of such a flow are never `established`.
+    #[default]
+    None,
+    SynSent,
+    SynRecv,
+    Established,
+    /// A FIN has been seen in either direction.
+    Closing,
+    /// Both FINs, or a RST.
+    Closed,
+}
+
+impl TcpSessionState {
+    pub fn is_established(self) -> bool {
+        self >= TcpSessionState::Established
+    }
+}
+
+/// What one packet does to the session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TcpUpdate {
+    pub flags: u8,
+    /// The packet travels client → server.
+    pub to_server: bool,
+}
+
+/// Per-flow TCP tracking state.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TcpTracker {
+    pub state: TcpSessionState,
+    fin_seen: [bool; 2],
+}
+
+impl TcpTracker {
+    /// The state for a flow whose first packet has `flags`.
+    pub fn start(flags: u8, midstream: bool) -> TcpTracker {
+        let state = if flags & (SYN | ACK) == SYN {
+            TcpSessionState::SynSent
+        } else if flags & RST != 0 {
+            TcpSessionState::None
+        } else if midstream {
+            TcpSessionState::Established
+        } else {
+            TcpSessionState::None
+        };
+        TcpTracker {
+            state,
+            fin_seen: [false; 2],
+        }
+    }
+
+    /// Advances the state for a packet after the first one.
+    pub fn update(&mut self, u: TcpUpdate) {
+        use TcpSessionState::*;
+        let syn = u.flags & SYN != 0;
+        let ack = u.flags & ACK != 0;
+        if u.flags & RST != 0 {
+            if self.state != None {
+                self.state = Closed;
+            }
+            return;
+        }
+        match self.state {
+            None => {}
+            SynSent => {
+                if syn && ack && !u.to_server {
+                    self.state = SynRecv;
+                }
+            }
+            SynRecv => {
+                if ack && !syn && u.to_server {
+                    self.state = Established;
+                }
+            }
+            Established | Closing => {
+                if u.flags & FIN != 0 {
+                    self.fin_seen[usize::from(!u.to_server)] = true;
+                    self.state = if self.fin_seen[0] && self.fin_seen[1] {
+                        Closed
+                    } else {
+                        Closing
+                    };
+                }
+            }
+            Closed => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn up(t: &mut TcpTracker, flags: u8, to_server: bool) -> TcpSessionState {
+        t.update(TcpUpdate { flags, to_server });
+        t.state
+    }
+
+    #[test]
+    fn handshake_reaches_established_on_third_packet() {
+        let mut t = TcpTracker::start(SYN, false);
+        assert_eq!(t.state, TcpSessionState::SynSent);
+        assert!(!up(&mut t, SYN | ACK, false).is_established());
+        assert!(up(&mut t, ACK, true).is_established());
+        assert_eq!(up(&mut t, FIN | ACK, true), TcpSessionState::Closing);
+        assert!(t.state.is_established());
+        assert_eq!(up(&mut t, FIN | ACK, false), TcpSessionState::Closed);
+    }
+
+    #[test]
+    fn midstream_pickup_is_policy() {
+        assert_eq!(TcpTracker::start(ACK, false).state, TcpSessionState::None);
+        assert_eq!(
+            TcpTracker::start(ACK, true).state,
+            TcpSessionState::Established
+        );
+    }
+
+    #[test]
+    fn syn_ack_from_the_client_side_does_not_advance() {
+        let mut t = TcpTracker::start(SYN, false);
+        assert_eq!(up(&mut t, SYN | ACK, true), TcpSessionState::SynSent);
+    }
+
+    #[test]
+    fn rst_closes() {
+        let mut t = TcpTracker::start(SYN, false);
+        assert_eq!(up(&mut t, RST, false), TcpSessionState::Closed);
+    }
+}
