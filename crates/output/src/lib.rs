@@ -1,1 +1,39 @@
-//! warden-output (skeleton)
+//! warden-output: what the engine writes.
+//!
+//! Callers hand this crate plain data ([`AlertRecord`], [`DropRecord`],
+//! [`StatsSnapshot`]) and it renders Suricata-compatible output:
+//!
+//! - [`EveWriter`]: EVE JSON lines (`alert`, `drop`, `stats` events) with
+//!   Suricata 8's key names, key order and value formats, so tools that
+//!   read Suricata's eve.json read warden's unchanged.
+//! - [`FastLogWriter`]: fast.log lines.
+//!
+//! The crate knows nothing of packets or rule internals. Writing an alert
+//! or a drop allocates nothing in steady state: each writer renders into a
+//! reused buffer and then copies it into a [`std::io::BufWriter`].
+//!
+//! Layout: `json` (byte-level JSON builder), `time` (timestamp forms),
+//! `proto` (IP protocol names), `record` (input types), `eve`, `stats`,
+//! `fastlog` (renderers and writers).
+
+#![deny(missing_docs)]
+
+pub mod eve;
+pub mod fastlog;
+pub mod json;
+pub mod proto;
+pub mod record;
+pub mod stats;
+pub mod time;
+
+pub use eve::{render_alert, render_drop, EveWriter};
+pub use fastlog::{render_fastlog, FastLogWriter};
+pub use record::{
+    AlertRecord, DropAlert, DropIp, DropL4, DropRecord, Endpoint, FlowSummary, PacketHeader,
+    RulesetTag, SourceTarget,
+};
+pub use stats::{
+    render_stats_into, CaptureStats, DecoderStats, DetectStats, EngineStats, FlowStats,
+    StatsSnapshot,
+};
+pub use time::Timestamp;

@@ -1,0 +1,292 @@
+//! EVE JSON: one event object per line, keys in Suricata's order.
+//!
+//! [`EveWriter`] owns a [`BufWriter`] over any `io::Write` and a scratch
+//! `Vec<u8>` that is cleared, not freed, between events: once it has grown
+//! to the largest event seen, writing an alert or drop allocates nothing.
+//! The `render_*` functions append one event (without the newline) to a
+//! caller's buffer, for sinks that are not a byte stream.
+
+use std::io::{self, BufWriter, Write};
+
+use crate::json::JsonBuf;
+use crate::proto::write_proto;
+use crate::record::{AlertRecord, DropIp, DropL4, DropRecord, Endpoint, PacketHeader};
+use crate::stats::{render_stats_into, StatsSnapshot};
+use crate::time::Timestamp;
+
+/// Writes EVE events, one JSON object per line.
+pub struct EveWriter<W: Write> {
+    out: BufWriter<W>,
+    buf: Vec<u8>,
+}
+
+impl<W: Write> EveWriter<W> {
+    /// Wraps `w` with a 64 KiB write buffer.
+    pub fn new(w: W) -> Self {
+        EveWriter {
+            out: BufWriter::with_capacity(64 * 1024, w),
+            buf: Vec::with_capacity(4096),
+        }
+    }
+
+    /// Writes one `alert` event.
+    pub fn alert(&mut self, r: &AlertRecord<'_>) -> io::Result<()> {
+        self.buf.clear();
+        render_alert(&mut self.buf, r);
+        self.emit()
+    }
+
+    /// Writes one `drop` event.
+    pub fn drop_event(&mut self, r: &DropRecord<'_>) -> io::Result<()> {
+        self.buf.clear();
+        render_drop(&mut self.buf, r);
+        self.emit()
+    }
+
+    /// Writes one `stats` event stamped `ts`.
+    pub fn stats(&mut self, ts: Timestamp, s: &StatsSnapshot) -> io::Result<()> {
+        self.buf.clear();
+        render_stats_into(&mut self.buf, ts, s);
+        self.emit()
+    }
+
+    /// Pushes buffered lines to the underlying writer and flushes it.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    /// The underlying writer.
+    pub fn get_ref(&self) -> &W {
+        self.out.get_ref()
+    }
+
+    /// Flushes and returns the underlying writer.
+    pub fn into_inner(self) -> io::Result<W> {
+        self.out.into_inner().map_err(|e| e.into_error())
+    }
+
+    fn emit(&mut self) -> io::Result<()> {
+        self.buf.push(b'\n');
+        self.out.write_all(&self.buf)
+    }
+}
+
+/// Writes the shared envelope, from `timestamp` to `pkt_src`.
+fn write_header(j: &mut JsonBuf<'_>, h: &PacketHeader<'_>, event_type: &str) {
+    j.raw_str_with("timestamp", |o| h.ts.write_iso(o));
+    if let Some(id) = h.flow_id {
+        j.u64("flow_id", id);
+    }
+    if let Some(i) = h.in_iface {
+        j.str("in_iface", i);
+    }
+    if let Some(c) = h.pcap_cnt {
+        j.u64("pcap_cnt", c);
+    }
+    j.str("event_type", event_type);
+    if !h.vlan.is_empty() {
+        j.begin_array_key("vlan");
+        for &v in h.vlan {
+            j.elem_u64(u64::from(v));
+        }
+        j.end_array();
+    }
+    j.ip("src_ip", h.src_ip);
+    if let Some(p) = h.src_port {
+        j.u64("src_port", u64::from(p));
+    }
+    j.ip("dest_ip", h.dest_ip);
+    if let Some(p) = h.dest_port {
+        j.u64("dest_port", u64::from(p));
+    }
+    j.raw_str_with("proto", |o| write_proto(o, h.proto));
+    j.u64("ip_v", u64::from(h.ip_v));
+    if let Some(t) = h.icmp_type {
+        j.u64("icmp_type", u64::from(t));
+    }
+    if let Some(c) = h.icmp_code {
+        j.u64("icmp_code", u64::from(c));
+    }
+    j.str("pkt_src", h.pkt_src);
+}
+
+fn write_endpoint(j: &mut JsonBuf<'_>, key: &str, e: &Endpoint) {
+    j.begin_object_key(key);
+    j.ip("ip", e.ip);
+    if let Some(p) = e.port {
+        j.u64("port", u64::from(p));
+    }
+    j.end_object();
+}
+
+/// Appends one `alert` event (no trailing newline) to `out`.
+pub fn render_alert(out: &mut Vec<u8>, r: &AlertRecord<'_>) {
+    let mut j = JsonBuf::new(out);
+    j.begin_object();
+    write_header(&mut j, &r.header(), "alert");
+    if let Some(t) = r.tx_id {
+        j.u64("tx_id", t);
+    }
+
+    j.begin_object_key("alert");
+    j.str("action", r.action);
+    j.u64("gid", u64::from(r.gid));
+    j.u64("signature_id", u64::from(r.sid));
+    j.u64("rev", u64::from(r.rev));
+    j.str("signature", r.signature);
+    j.str("category", r.category);
+    j.u64("severity", u64::from(r.severity));
+    if let Some(st) = &r.source_target {
+        write_endpoint(&mut j, "source", &st.source);
+        write_endpoint(&mut j, "target", &st.target);
+    }
+    if !r.metadata.is_empty() {
+        j.begin_object_key("metadata");
+        for (k, vs) in r.metadata {
+            j.begin_array_key(k);
+            for v in vs {
+                j.elem_str(v);
+            }
+            j.end_array();
+        }
+        j.end_object();
+    }
+    j.end_object();
+
+    if let Some(a) = r.app_proto {
+        j.str("app_proto", a);
+    }
+    if let Some(d) = r.direction {
+        j.str("direction", d);
+    }
+    if let Some(f) = &r.flow {
+        j.begin_object_key("flow");
+        j.u64("pkts_toserver", f.pkts_toserver);
+        j.u64("pkts_toclient", f.pkts_toclient);
+        j.u64("bytes_toserver", f.bytes_toserver);
+        j.u64("bytes_toclient", f.bytes_toclient);
+        j.raw_str_with("start", |o| f.start.write_iso(o));
+        j.ip("src_ip", f.src_ip);
+        j.ip("dest_ip", f.dest_ip);
+        if let Some(p) = f.src_port {
+            j.u64("src_port", u64::from(p));
+        }
+        if let Some(p) = f.dest_port {
+            j.u64("dest_port", u64::from(p));
+        }
+        j.end_object();
+    }
+    if let Some(p) = r.payload {
+        j.base64("payload", p);
+        if r.payload_printable {
+            j.raw_str_with("payload_printable", |o| write_printable(o, p));
+        }
+        j.u64("stream", u64::from(r.stream));
+    }
+    if let Some(p) = r.packet {
+        j.base64("packet", p);
+        j.begin_object_key("packet_info");
+        j.u64("linktype", u64::from(r.packet_linktype));
+        j.end_object();
+    }
+    if let Some(t) = &r.ruleset {
+        j.begin_object_key("warden");
+        j.begin_object_key("ruleset");
+        j.u64("generation", t.generation);
+        j.str("hash", t.hash);
+        j.end_object();
+        j.end_object();
+    }
+    j.end_object();
+}
+
+/// Appends `data` as Suricata's `payload_printable`: printable ASCII, CR
+/// and LF kept, any other byte shown as `.`; JSON-escaped as it goes.
+fn write_printable(out: &mut Vec<u8>, data: &[u8]) {
+    for &b in data {
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            0x20..=0x7e => out.push(b),
+            _ => out.push(b'.'),
+        }
+    }
+}
+
+/// Appends one `drop` event (no trailing newline) to `out`.
+pub fn render_drop(out: &mut Vec<u8>, r: &DropRecord<'_>) {
+    let mut j = JsonBuf::new(out);
+    j.begin_object();
+    write_header(&mut j, &r.header, "drop");
+    j.begin_object_key("drop");
+    match r.ip {
+        DropIp::V4 {
+            len,
+            tos,
+            ttl,
+            ipid,
+        } => {
+            j.u64("len", u64::from(len));
+            j.u64("tos", u64::from(tos));
+            j.u64("ttl", u64::from(ttl));
+            j.u64("ipid", u64::from(ipid));
+        }
+        DropIp::V6 {
+            len,
+            tc,
+            hoplimit,
+            flowlbl,
+        } => {
+            j.u64("len", u64::from(len));
+            j.u64("tc", u64::from(tc));
+            j.u64("hoplimit", u64::from(hoplimit));
+            j.u64("flowlbl", u64::from(flowlbl));
+        }
+    }
+    match r.l4 {
+        DropL4::None => {}
+        DropL4::Tcp {
+            seq,
+            ack,
+            win,
+            flags,
+            res,
+            urgp,
+        } => {
+            j.u64("tcpseq", u64::from(seq));
+            j.u64("tcpack", u64::from(ack));
+            j.u64("tcpwin", u64::from(win));
+            j.bool("syn", flags & 0x02 != 0);
+            j.bool("ack", flags & 0x10 != 0);
+            j.bool("psh", flags & 0x08 != 0);
+            j.bool("rst", flags & 0x04 != 0);
+            j.bool("urg", flags & 0x20 != 0);
+            j.bool("fin", flags & 0x01 != 0);
+            j.u64("tcpres", u64::from(res));
+            j.u64("tcpurgp", u64::from(urgp));
+        }
+        DropL4::Udp { len } => j.u64("udplen", u64::from(len)),
+        DropL4::Icmp { id, seq } => {
+            j.u64("icmp_id", u64::from(id));
+            j.u64("icmp_seq", u64::from(seq));
+        }
+    }
+    if let Some(reason) = r.reason {
+        j.str("reason", reason);
+    }
+    j.end_object();
+    if let Some(a) = &r.alert {
+        j.begin_object_key("alert");
+        j.str("action", a.action);
+        j.u64("gid", u64::from(a.gid));
+        j.u64("signature_id", u64::from(a.sid));
+        j.u64("rev", u64::from(a.rev));
+        j.str("signature", a.signature);
+        j.str("category", a.category);
+        j.u64("severity", u64::from(a.severity));
+        j.end_object();
+    }
+    j.end_object();
+}
