@@ -303,7 +303,7 @@ pub(crate) fn decode_l4<'a>(
     let check = opts.checksum_validation && complete;
     match proto {
         proto::TCP => tcp::decode(p, data, pseudo, check),
-        proto::UDP => udp::decode(p, data, pseudo, check),
+        proto::UDP => udp::decode(p, data, pseudo, check, complete),
         proto::ICMP => {
             if matches!(pseudo, Pseudo::V6(..)) {
                 p.set_event(DecodeEvent::Ipv6Icmpv4);

@@ -21,7 +21,15 @@ pub struct Udp<'a> {
     pub header: &'a [u8],
 }
 
-pub(crate) fn decode<'a>(p: &mut Packet<'a>, d: &'a [u8], pseudo: Pseudo, check: bool) {
+/// `complete` is false when the capture cut the IP datagram short: length
+/// mismatches are then the capture's doing and raise no UDP event.
+pub(crate) fn decode<'a>(
+    p: &mut Packet<'a>,
+    d: &'a [u8],
+    pseudo: Pseudo,
+    check: bool,
+    complete: bool,
+) {
     if d.len() < 8 {
         p.set_event(DecodeEvent::UdpHlenTooSmall);
         return;
@@ -33,9 +41,11 @@ pub(crate) fn decode<'a>(p: &mut Packet<'a>, d: &'a [u8], pseudo: Pseudo, check:
         p.set_event(DecodeEvent::UdpLenInvalid);
         check = false;
     } else if d.len() < ulen {
-        p.set_event(DecodeEvent::UdpPktTooSmall);
+        if complete {
+            p.set_event(DecodeEvent::UdpPktTooSmall);
+        }
         check = false;
-    } else if d.len() != ulen {
+    } else if d.len() != ulen && complete {
         p.set_event(DecodeEvent::UdpLenInvalid);
     }
     let end = if ulen >= 8 {

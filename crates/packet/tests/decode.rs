@@ -605,3 +605,12 @@ fn byte_flips_never_panic() {
         let _ = p.events.len();
     }
 }
+
+#[test]
+fn snaplen_cut_udp_raises_only_the_ip_event() {
+    let f = build::udp_v4(A4, B4, 1, 53, &[7u8; 40]);
+    let p = dec(&f[..f.len() - 10]);
+    assert_eq!(events(&p), ["ipv4.trunc_pkt"]);
+    assert_eq!(p.udp.as_ref().unwrap().checksum_valid, None);
+    assert_eq!(p.payload.len(), 30);
+}
