@@ -392,3 +392,40 @@ fn writer_output_decodes() {
     assert_eq!(p.dst_port(), Some(80));
     assert!(!p.has_bad_checksum());
 }
+
+#[test]
+fn mutated_files_never_panic() {
+    let seeds = [
+        pcap_bytes(false, 65535),
+        pcap_bytes(true, 64),
+        pcapng_two_interfaces(),
+    ];
+    let mut x = 0x9e37_79b9u32;
+    let mut rnd = || {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        x
+    };
+    for seed in &seeds {
+        for _ in 0..3000 {
+            let mut f = seed.clone();
+            for _ in 0..1 + rnd() % 4 {
+                let i = rnd() as usize % f.len();
+                f[i] = rnd() as u8;
+            }
+            if rnd() % 4 == 0 {
+                let keep = rnd() as usize % f.len();
+                f.truncate(keep);
+            }
+            let Ok(mut r) = CaptureReader::from_reader("m", Cursor::new(f)) else {
+                continue;
+            };
+            let mut n = 0;
+            while let Ok(Some(p)) = r.next_packet() {
+                n += 1;
+                assert_eq!(p.index as usize, n + r.unsupported_skipped() as usize);
+            }
+        }
+    }
+}
