@@ -1,0 +1,79 @@
+//! Command line: Suricata's and Snort's habits (`-r`, `-S`, `-s`, `-l`,
+//! `-c`, `-k`, `-v`, `--set`, `--runmode`, `-T`), so existing scripts run.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Parser, ValueEnum};
+
+/// Checksum validation (`-k`), as Suricata's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum ChecksumMode {
+    /// Validate IP/TCP/UDP/ICMP checksums.
+    All,
+    /// Do not validate (captures taken with checksum offload).
+    None,
+    /// Validate (the default).
+    #[default]
+    Auto,
+}
+
+/// Suricata's run modes; warden accepts them so scripts keep working.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RunMode {
+    Single,
+    Autofp,
+    Workers,
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "warden",
+    version,
+    about = "Network intrusion detection and prevention engine for Snort/Suricata rules",
+    after_help = "Example: warden -r capture.pcap -S rules/emerging.rules -l out/"
+)]
+pub struct Cli {
+    /// Read packets from a capture file (pcap/pcapng) or a folder of them.
+    #[arg(short = 'r', value_name = "PATH")]
+    pub read: Option<PathBuf>,
+
+    /// Rule file to load; replaces the config's rule-files (repeatable).
+    #[arg(short = 'S', value_name = "FILE", action = ArgAction::Append)]
+    pub exclusive_rules: Vec<PathBuf>,
+
+    /// Rule file to load in addition to the config's rule-files (repeatable).
+    #[arg(short = 's', value_name = "FILE", action = ArgAction::Append)]
+    pub extra_rules: Vec<PathBuf>,
+
+    /// Folder for eve.json, fast.log and other logs.
+    #[arg(short = 'l', value_name = "DIR")]
+    pub log_dir: Option<PathBuf>,
+
+    /// Configuration file (YAML, suricata.yaml-compatible vars).
+    #[arg(short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Checksum validation.
+    #[arg(short = 'k', value_enum, value_name = "MODE")]
+    pub checksum: Option<ChecksumMode>,
+
+    /// More output on stderr (repeat for more).
+    #[arg(short = 'v', action = ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Override a config value: --set vars.address-groups.HOME_NET=any
+    #[arg(long = "set", value_name = "KEY=VALUE", action = ArgAction::Append)]
+    pub set: Vec<String>,
+
+    /// Accepted for compatibility; warden runs one worker for now.
+    #[arg(long = "runmode", value_enum)]
+    pub runmode: Option<RunMode>,
+
+    /// Test the configuration and rules, then exit (non-zero on errors).
+    #[arg(short = 'T')]
+    pub test_config: bool,
+
+    /// Print the load summary as JSON records (with -T).
+    #[arg(long = "json")]
+    pub json: bool,
+}
