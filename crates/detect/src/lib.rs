@@ -1,1 +1,31 @@
-//! warden-detect (skeleton)
+//! warden-detect: turns parsed rules into a detection engine and runs it
+//! over packets.
+//!
+//! - [`compile`] checks each rule against what the engine can honour and
+//!   builds its compiled form ([`sig::Sig`]); a rule it cannot honour is
+//!   rejected with a reason, never half-loaded.
+//! - [`prefilter`] groups the compiled rules by protocol and port and builds
+//!   one multi-pattern automaton per group over the rules' fast patterns,
+//!   so each packet only verifies the rules whose fast pattern occurs in it
+//!   (plus the few rules without one).
+//! - [`payload`] verifies content, pcre, byte_* and isdataat chains with
+//!   Suricata's relative-match semantics; [`header`] the IP/TCP/ICMP header
+//!   keywords; [`threshold`] thresholds and detection filters.
+//! - [`engine`] ties them together: [`Engine::inspect`] takes a decoded
+//!   packet and its flow and appends the rules that fired.
+//!
+//! The compiled [`Engine`] is immutable and can be shared between threads;
+//! everything that changes while packets flow lives in a per-worker
+//! [`DetectState`].
+
+pub mod compile;
+pub mod engine;
+pub mod header;
+pub mod payload;
+pub mod prefilter;
+pub mod sig;
+pub mod threshold;
+
+pub use compile::{BuildContext, Rejection, RejectionKind};
+pub use engine::{DetectState, Engine, FiredRule, LoadReport, PacketContext};
+pub use sig::{Sig, SigAction, SigMeta};

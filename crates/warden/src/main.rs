@@ -1,1 +1,91 @@
-fn main() {}
+//! warden: network intrusion detection and prevention for Snort/Suricata
+//! rules.
+//!
+//! The binary owns the command line, the configuration file and run
+//! modes; every protocol and rule detail lives in the library crates
+//! (see ARCHITECTURE.md).
+
+mod cli;
+mod config;
+mod load;
+mod run;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Parser;
+use warden_flow::FlowConfig;
+use warden_packet::DecodeOptions;
+
+use crate::cli::{ChecksumMode, Cli};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match real_main(&cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("warden: error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn real_main(cli: &Cli) -> Result<ExitCode> {
+    let cfg = load::config(cli)?;
+    if cli.test_config {
+        return test_config(cli, &cfg);
+    }
+    let Some(read) = &cli.read else {
+        anyhow::bail!(
+            "nothing to do: give a capture with -r (live capture arrives with the inline IPS work); see --help"
+        );
+    };
+    let loaded = load::ruleset(cli, &cfg)?;
+    load::print_summary(&loaded, cli.verbose);
+    if cli.verbose > 1 {
+        load::print_all_problems(&loaded);
+    }
+    let checksum = match cli.checksum {
+        Some(m) => m,
+        None => match cfg.get_str("pcap-file.checksum-checks").as_deref() {
+            Some("no") => ChecksumMode::None,
+            _ => ChecksumMode::Auto,
+        },
+    };
+    let flow = FlowConfig {
+        midstream: cfg.get_bool("stream.midstream").unwrap_or(false),
+        memcap: cfg.get_size("flow.memcap")?.unwrap_or(128 << 20),
+        ..FlowConfig::default()
+    };
+    let log_dir = cli
+        .log_dir
+        .clone()
+        .or_else(|| cfg.get_str("default-log-dir").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("."));
+    let opts = run::RunOptions {
+        captures: read.clone(),
+        log_dir,
+        decode: DecodeOptions {
+            checksum_validation: checksum != ChecksumMode::None,
+        },
+        flow,
+    };
+    run::run(&opts, &loaded)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `-T`: load everything as a start would, list every problem, exit
+/// non-zero if any rule failed.
+fn test_config(cli: &Cli, cfg: &config::Config) -> Result<ExitCode> {
+    let loaded = load::ruleset(cli, cfg)?;
+    load::print_all_problems(&loaded);
+    load::print_summary(&loaded, cli.verbose);
+    if loaded.rules_failed() > 0 {
+        eprintln!("warden: configuration test failed: {} rule(s) invalid", loaded.rules_failed());
+        Ok(ExitCode::from(1))
+    } else {
+        eprintln!("warden: configuration OK");
+        Ok(ExitCode::SUCCESS)
+    }
+}

@@ -1,0 +1,677 @@
+//! Rule → [`Sig`]: resolves variables and names, checks every option
+//! against what the engine honours, and rejects a rule it cannot honour
+//! with a reason (never loading it half-understood).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use pcre2::bytes::RegexBuilder;
+use warden_rules::{
+    resolve_addr, resolve_ports, Action, BitsCmd, BitsOp, Buffer, Classifications, Content,
+    Endian, IntOrVar, IpOpt, Protocol, Rule, RuleOption, Vars,
+};
+
+use crate::sig::*;
+
+/// What a compile needs besides the rule.
+pub struct BuildContext<'a> {
+    pub vars: &'a Vars,
+    pub classifications: &'a Classifications,
+}
+
+/// Why a rule was not loaded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RejectionKind {
+    /// Valid rule language, but a keyword or buffer warden does not
+    /// implement yet; the string names it (the load summary groups by it).
+    Unsupported(String),
+    /// The rule is wrong (bad regex, unknown variable, ...).
+    Invalid(String),
+}
+
+/// A rule the engine refused, with where and why.
+#[derive(Clone, Debug)]
+pub struct Rejection {
+    pub file: Arc<str>,
+    pub line: u32,
+    pub sid: u32,
+    pub kind: RejectionKind,
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.kind {
+            RejectionKind::Unsupported(what) => write!(
+                f,
+                "{}:{}: sid {}: not supported yet: {}",
+                self.file, self.line, self.sid, what
+            ),
+            RejectionKind::Invalid(why) => {
+                write!(f, "{}:{}: sid {}: {}", self.file, self.line, self.sid, why)
+            }
+        }
+    }
+}
+
+/// Interns flowbit names to dense ids shared by every rule of a ruleset.
+#[derive(Default, Debug)]
+pub struct BitNames {
+    ids: HashMap<String, u32>,
+}
+
+impl BitNames {
+    pub fn id(&mut self, name: &str) -> u32 {
+        let next = self.ids.len() as u32;
+        *self.ids.entry(name.to_string()).or_insert(next)
+    }
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+}
+
+fn unsupported(what: impl Into<String>) -> RejectionKind {
+    RejectionKind::Unsupported(what.into())
+}
+
+fn invalid(why: impl Into<String>) -> RejectionKind {
+    RejectionKind::Invalid(why.into())
+}
+
+/// Compiles one rule.
+pub fn compile(
+    rule: &Rule,
+    ctx: &BuildContext<'_>,
+    bits: &mut BitNames,
+) -> Result<Sig, Rejection> {
+    compile_inner(rule, ctx, bits).map_err(|kind| Rejection {
+        file: rule.loc.file.clone(),
+        line: rule.loc.line,
+        sid: rule.meta.sid,
+        kind,
+    })
+}
+
+struct Vars8 {
+    names: Vec<String>,
+}
+
+impl Vars8 {
+    fn slot(&mut self, name: &str) -> Result<u8, RejectionKind> {
+        if let Some(i) = self.names.iter().position(|n| n == name) {
+            return Ok(i as u8);
+        }
+        if self.names.len() >= 16 {
+            return Err(invalid("more than 16 byte_extract/byte_math variables"));
+        }
+        self.names.push(name.to_string());
+        Ok((self.names.len() - 1) as u8)
+    }
+    fn val(&self, v: &IntOrVar) -> Result<Val, RejectionKind> {
+        match v {
+            IntOrVar::Int(n) => Ok(Val::Lit(*n)),
+            IntOrVar::Var(name) => self
+                .names
+                .iter()
+                .position(|n| n == name)
+                .map(|i| Val::Var(i as u8))
+                .ok_or_else(|| invalid(format!("unknown byte_extract variable '{name}'"))),
+        }
+    }
+}
+
+fn compile_inner(
+    rule: &Rule,
+    ctx: &BuildContext<'_>,
+    bits: &mut BitNames,
+) -> Result<Sig, RejectionKind> {
+    let action = match rule.action {
+        Action::Alert => SigAction::Alert,
+        Action::Pass => SigAction::Pass,
+        Action::Drop => SigAction::Drop,
+        Action::Reject | Action::RejectSrc => SigAction::Reject,
+        Action::RejectDst => SigAction::RejectDst,
+        Action::RejectBoth => SigAction::RejectBoth,
+        other => return Err(unsupported(format!("action '{}'", other.name()))),
+    };
+    let proto = match rule.protocol {
+        Protocol::Ip => ProtoMatch::Ip { v4: true, v6: true },
+        Protocol::Ipv4 => ProtoMatch::Ip { v4: true, v6: false },
+        Protocol::Ipv6 => ProtoMatch::Ip { v4: false, v6: true },
+        Protocol::Tcp | Protocol::TcpPkt => ProtoMatch::Transport(6),
+        Protocol::Udp | Protocol::UdpPkt => ProtoMatch::Transport(17),
+        Protocol::Sctp => ProtoMatch::Transport(132),
+        Protocol::Igmp => ProtoMatch::Transport(2),
+        Protocol::Icmp => ProtoMatch::Icmp { v4: true, v6: true },
+        Protocol::Icmpv4 => ProtoMatch::Icmp { v4: true, v6: false },
+        Protocol::Icmpv6 => ProtoMatch::Icmp { v4: false, v6: true },
+        Protocol::Pkthdr => ProtoMatch::Any,
+        Protocol::TcpStream => {
+            return Err(unsupported(
+                "protocol tcp-stream (needs TCP stream reassembly)",
+            ))
+        }
+        Protocol::App(app) => {
+            return Err(unsupported(format!(
+                "app-layer protocol {} (needs protocol detection)",
+                app.name()
+            )))
+        }
+        _ => return Err(unsupported(format!("protocol {}", rule.protocol.name()))),
+    };
+    if matches!(rule.direction, warden_rules::Direction::Transactional) {
+        return Err(unsupported("transactional direction =>"));
+    }
+    let resolve_a = |e| resolve_addr(e, ctx.vars).map_err(|d| invalid(d.message));
+    let resolve_p = |e| resolve_ports(e, ctx.vars).map_err(|d| invalid(d.message));
+    let src = resolve_a(&rule.src_addr)?;
+    let dst = resolve_a(&rule.dst_addr)?;
+    let sp = resolve_p(&rule.src_port)?;
+    let dp = resolve_p(&rule.dst_port)?;
+
+    let mut vars = Vars8 { names: Vec::new() };
+    let mut headers = Vec::new();
+    let mut chains: Vec<BufferChain> = Vec::new();
+    let mut current = BufferKind::Payload;
+    let mut flow = None;
+    let mut bits_cond = Vec::new();
+    let mut bits_post = Vec::new();
+    let mut noalert = false;
+    let mut threshold = None;
+    let mut detection_filter = None;
+    let mut explicit_fp: Option<(BufferKind, usize, Option<(u16, u16)>)> = None;
+    let mut has_other = false;
+
+    for opt in &rule.options {
+        match &opt.node {
+            RuleOption::Msg(_)
+            | RuleOption::Sid(_)
+            | RuleOption::Rev(_)
+            | RuleOption::Gid(_)
+            | RuleOption::Classtype(_)
+            | RuleOption::Priority(_)
+            | RuleOption::Reference(_)
+            | RuleOption::Metadata(_)
+            | RuleOption::Target(_) => {}
+            RuleOption::Prefilter => {}
+            RuleOption::Content(c) => {
+                has_other = true;
+                if let Some(b) = c.legacy_buffer {
+                    return Err(unsupported(format!(
+                        "content modifier for buffer {} (needs the app layer)",
+                        b.name()
+                    )));
+                }
+                if c.replace.is_some() {
+                    return Err(unsupported("replace"));
+                }
+                let m = compile_content(c, &vars)?;
+                let chain = chain_for(&mut chains, current);
+                if let (Some(fp), false) = (c.fast_pattern, c.negated) {
+                    explicit_fp = Some((current, chain.elems.len(), fp.chop));
+                }
+                chain.elems.push(Elem::Content(m));
+            }
+            RuleOption::Pcre(p) => {
+                has_other = true;
+                if let Some(b) = p.flags.buffer() {
+                    return Err(unsupported(format!(
+                        "pcre buffer flag for {} (needs the app layer)",
+                        b.name()
+                    )));
+                }
+                if !p.capture_vars.is_empty() {
+                    return Err(unsupported("pcre capture variables"));
+                }
+                let m = compile_pcre(p)?;
+                chain_for(&mut chains, current).elems.push(Elem::Pcre(m));
+            }
+            RuleOption::Buffer(b) => {
+                has_other = true;
+                current = match b {
+                    Buffer::PktData => BufferKind::Payload,
+                    Buffer::Ipv4Hdr => BufferKind::Ipv4Hdr,
+                    Buffer::Ipv6Hdr => BufferKind::Ipv6Hdr,
+                    Buffer::TcpHdr => BufferKind::TcpHdr,
+                    Buffer::UdpHdr => BufferKind::UdpHdr,
+                    Buffer::Icmpv4Hdr => BufferKind::Icmpv4Hdr,
+                    Buffer::Icmpv6Hdr => BufferKind::Icmpv6Hdr,
+                    other => {
+                        return Err(unsupported(format!(
+                            "sticky buffer {} (needs the app layer)",
+                            other.name()
+                        )))
+                    }
+                };
+            }
+            RuleOption::Transform(t) => {
+                return Err(unsupported(format!("transform {t:?}").to_lowercase()));
+            }
+            RuleOption::IsDataAt(d) => {
+                has_other = true;
+                let offset = vars.val(&d.offset)?;
+                chain_for(&mut chains, current).elems.push(Elem::IsDataAt {
+                    offset,
+                    negated: d.negated,
+                    relative: d.relative,
+                });
+            }
+            RuleOption::ByteTest(b) => {
+                has_other = true;
+                let bytes = lit_bytes(&b.bytes, &vars)?;
+                let m = ByteTestM {
+                    read: num_read(bytes, b.endian, b.string, b.bitmask)?,
+                    negated: b.negated,
+                    op: b.op,
+                    value: vars.val(&b.value)?,
+                    offset: vars.val(&b.offset)?,
+                    relative: b.relative,
+                };
+                chain_for(&mut chains, current).elems.push(Elem::ByteTest(m));
+            }
+            RuleOption::ByteJump(b) => {
+                has_other = true;
+                let bytes = lit_bytes(&b.bytes, &vars)?;
+                let m = ByteJumpM {
+                    read: num_read(bytes, b.endian, b.string, b.bitmask)?,
+                    offset: vars.val(&b.offset)?,
+                    relative: b.relative,
+                    multiplier: b.multiplier.unwrap_or(1),
+                    align: b.align,
+                    from_beginning: b.from_beginning,
+                    from_end: b.from_end,
+                    post_offset: b.post_offset.unwrap_or(0),
+                };
+                chain_for(&mut chains, current).elems.push(Elem::ByteJump(m));
+            }
+            RuleOption::ByteExtract(b) => {
+                has_other = true;
+                let m = ByteExtractM {
+                    read: num_read(b.bytes, b.endian, b.string, b.bitmask)?,
+                    offset: b.offset,
+                    relative: b.relative,
+                    multiplier: b.multiplier.unwrap_or(1),
+                    align: b.align.unwrap_or(0),
+                    slot: vars.slot(&b.name)?,
+                };
+                chain_for(&mut chains, current).elems.push(Elem::ByteExtract(m));
+            }
+            RuleOption::ByteMath(b) => {
+                has_other = true;
+                let rvalue = vars.val(&b.rvalue)?;
+                let m = ByteMathM {
+                    read: num_read(b.bytes, b.endian, b.string, b.bitmask)?,
+                    offset: b.offset,
+                    relative: b.relative,
+                    oper: b.oper,
+                    rvalue,
+                    slot: vars.slot(&b.result)?,
+                };
+                chain_for(&mut chains, current).elems.push(Elem::ByteMath(m));
+            }
+            RuleOption::Bsize(cmp) => {
+                has_other = true;
+                if current == BufferKind::Payload {
+                    return Err(invalid("bsize needs a sticky buffer"));
+                }
+                chain_for(&mut chains, current).elems.push(Elem::Bsize(*cmp));
+            }
+            RuleOption::Dsize(c) => {
+                has_other = true;
+                headers.push(HeaderCheck::Dsize(*c));
+            }
+            RuleOption::Flow(f) => {
+                has_other = true;
+                if f.only_stream {
+                    return Err(unsupported("flow:only_stream (needs stream reassembly)"));
+                }
+                flow = Some(*f);
+            }
+            RuleOption::Flowbits(fb) => {
+                has_other = true;
+                let ids: Vec<u32> = fb.names.iter().map(|n| bits.id(n)).collect();
+                match fb.cmd {
+                    BitsCmd::IsSet => bits_cond.push(if fb.op == BitsOp::Or {
+                        BitsCond::AnySet(ids)
+                    } else {
+                        BitsCond::AllSet(ids)
+                    }),
+                    BitsCmd::IsNotSet => bits_cond.push(if fb.op == BitsOp::Or {
+                        BitsCond::AnyUnset(ids)
+                    } else {
+                        BitsCond::AllUnset(ids)
+                    }),
+                    BitsCmd::Set => bits_post.extend(ids.into_iter().map(BitsAction::Set)),
+                    BitsCmd::Unset => bits_post.extend(ids.into_iter().map(BitsAction::Unset)),
+                    BitsCmd::Toggle => bits_post.extend(ids.into_iter().map(BitsAction::Toggle)),
+                    BitsCmd::NoAlert => noalert = true,
+                }
+            }
+            RuleOption::Noalert => noalert = true,
+            RuleOption::Threshold(t) => threshold = Some(*t),
+            RuleOption::DetectionFilter(d) => detection_filter = Some(*d),
+            RuleOption::Ttl(c) => header(&mut headers, &mut has_other, HeaderCheck::Ttl(*c)),
+            RuleOption::Tos(c) => header(&mut headers, &mut has_other, HeaderCheck::Tos(*c)),
+            RuleOption::Id(c) => header(&mut headers, &mut has_other, HeaderCheck::IpId(*c)),
+            RuleOption::IpProto(c) => {
+                header(&mut headers, &mut has_other, HeaderCheck::IpProto(*c))
+            }
+            RuleOption::IpOpts(o) => {
+                header(&mut headers, &mut has_other, HeaderCheck::IpOpts(ipopt(*o)?))
+            }
+            RuleOption::SameIp => header(&mut headers, &mut has_other, HeaderCheck::SameIp),
+            RuleOption::Fragbits(f) => {
+                header(&mut headers, &mut has_other, HeaderCheck::Fragbits(*f))
+            }
+            RuleOption::Fragoffset(c) => {
+                header(&mut headers, &mut has_other, HeaderCheck::Fragoffset(*c))
+            }
+            RuleOption::Flags(f) => header(&mut headers, &mut has_other, HeaderCheck::TcpFlags(*f)),
+            RuleOption::Seq(c) => header(&mut headers, &mut has_other, HeaderCheck::Seq(*c)),
+            RuleOption::Ack(c) => header(&mut headers, &mut has_other, HeaderCheck::Ack(*c)),
+            RuleOption::Window(c) => header(&mut headers, &mut has_other, HeaderCheck::Window(*c)),
+            RuleOption::TcpMss(c) => header(&mut headers, &mut has_other, HeaderCheck::TcpMss(*c)),
+            RuleOption::Itype(c) => header(&mut headers, &mut has_other, HeaderCheck::Itype(*c)),
+            RuleOption::Icode(c) => header(&mut headers, &mut has_other, HeaderCheck::Icode(*c)),
+            RuleOption::IcmpId(c) => header(&mut headers, &mut has_other, HeaderCheck::IcmpId(*c)),
+            RuleOption::IcmpSeq(c) => {
+                header(&mut headers, &mut has_other, HeaderCheck::IcmpSeq(*c))
+            }
+            RuleOption::VlanId { cmp, layer } => header(
+                &mut headers,
+                &mut has_other,
+                HeaderCheck::VlanId {
+                    cmp: *cmp,
+                    layer: *layer,
+                },
+            ),
+            RuleOption::VlanLayers(c) => {
+                header(&mut headers, &mut has_other, HeaderCheck::VlanLayers(*c))
+            }
+            RuleOption::DecodeEvent(name) => {
+                let ev = warden_packet::DecodeEvent::from_name(name)
+                    .or_else(|| {
+                        name.strip_prefix("decoder.")
+                            .and_then(warden_packet::DecodeEvent::from_name)
+                    })
+                    .ok_or_else(|| unsupported(format!("decode-event {name}")))?;
+                header(&mut headers, &mut has_other, HeaderCheck::DecodeEvent(ev))
+            }
+            RuleOption::FlowAge(c) => header(&mut headers, &mut has_other, HeaderCheck::FlowAge(*c)),
+            RuleOption::FlowPkts(c) => {
+                header(&mut headers, &mut has_other, HeaderCheck::FlowPkts(*c))
+            }
+            RuleOption::FlowBytes(c) => {
+                header(&mut headers, &mut has_other, HeaderCheck::FlowBytes(*c))
+            }
+            other => return Err(unsupported(option_name(other))),
+        }
+    }
+
+    // Content checks after a relative keyword with nothing before it in its
+    // chain are anchored at the buffer start, as in Suricata.
+    let fast_pattern = pick_fast_pattern(&chains, explicit_fp);
+    let meta = meta(rule, ctx);
+    let sets_bits = !bits_post.is_empty();
+    let reads_bits = !bits_cond.is_empty();
+    let ip_only = !has_other
+        && matches!(proto, ProtoMatch::Ip { .. })
+        && threshold.is_none()
+        && detection_filter.is_none();
+    Ok(Sig {
+        meta,
+        action,
+        proto,
+        src,
+        dst,
+        sp,
+        dp,
+        bidirectional: matches!(rule.direction, warden_rules::Direction::Both),
+        flow,
+        headers,
+        chains,
+        bits_cond,
+        bits_post,
+        noalert,
+        threshold,
+        detection_filter,
+        fast_pattern,
+        var_slots: vars.names.len() as u8,
+        ip_only,
+        sets_bits,
+        reads_bits,
+    })
+}
+
+fn header(headers: &mut Vec<HeaderCheck>, has_other: &mut bool, h: HeaderCheck) {
+    *has_other = true;
+    headers.push(h);
+}
+
+fn chain_for(chains: &mut Vec<BufferChain>, buffer: BufferKind) -> &mut BufferChain {
+    if let Some(i) = chains.iter().position(|c| c.buffer == buffer) {
+        return &mut chains[i];
+    }
+    chains.push(BufferChain {
+        buffer,
+        elems: Vec::new(),
+    });
+    chains.last_mut().expect("just pushed")
+}
+
+fn compile_content(c: &Content, vars: &Vars8) -> Result<ContentM, RejectionKind> {
+    if c.pattern.is_empty() {
+        return Err(invalid("content: empty pattern"));
+    }
+    let mut m = ContentM {
+        pattern: c.pattern.clone(),
+        nocase: c.nocase,
+        negated: c.negated,
+        offset: c.offset.as_ref().map(|v| vars.val(v)).transpose()?,
+        depth: c.depth.as_ref().map(|v| vars.val(v)).transpose()?,
+        distance: c.distance.as_ref().map(|v| vars.val(v)).transpose()?,
+        within: c.within.as_ref().map(|v| vars.val(v)).transpose()?,
+        endswith: c.endswith,
+    };
+    if c.startswith {
+        let len = c.pattern.len() as i64;
+        if m.is_relative() {
+            m.within = Some(Val::Lit(len));
+        } else {
+            // depth counts from offset, as in Snort and Suricata
+            m.depth = Some(Val::Lit(len));
+        }
+    }
+    if let (Some(Val::Lit(w)), false) = (m.within, c.startswith) {
+        if w < c.pattern.len() as i64 {
+            return Err(invalid(format!(
+                "content: within {w} is shorter than the pattern ({} bytes)",
+                c.pattern.len()
+            )));
+        }
+    }
+    if let Some(Val::Lit(d)) = m.depth {
+        if d < c.pattern.len() as i64 {
+            return Err(invalid(format!(
+                "content: depth {d} is shorter than the pattern ({} bytes)",
+                c.pattern.len()
+            )));
+        }
+    }
+    Ok(m)
+}
+
+fn lit_bytes(v: &IntOrVar, _vars: &Vars8) -> Result<u8, RejectionKind> {
+    match v {
+        IntOrVar::Int(n) if (1..=23).contains(n) => Ok(*n as u8),
+        IntOrVar::Int(n) => Err(invalid(format!("byte count {n} out of range 1..23"))),
+        IntOrVar::Var(_) => Err(unsupported("byte count taken from a variable")),
+    }
+}
+
+fn num_read(
+    bytes: u8,
+    endian: Endian,
+    string: Option<warden_rules::NumBase>,
+    bitmask: Option<u64>,
+) -> Result<NumRead, RejectionKind> {
+    if endian == Endian::Dce {
+        return Err(unsupported("dce byte order (needs DCE/RPC)"));
+    }
+    if string.is_none() && !(1..=8).contains(&bytes) {
+        return Err(invalid(format!(
+            "{bytes} bytes: binary reads take 1 to 8 bytes"
+        )));
+    }
+    Ok(NumRead {
+        bytes,
+        endian,
+        string,
+        bitmask,
+    })
+}
+
+fn compile_pcre(p: &warden_rules::Pcre) -> Result<PcreM, RejectionKind> {
+    let f = p.flags;
+    let mut pattern = String::new();
+    if f.has('G') {
+        pattern.push_str("(?U)");
+    }
+    let mut body = p.pattern.clone();
+    if f.has('E') && body.ends_with('$') && !body.ends_with("\\$") {
+        body.pop();
+        body.push_str("\\z");
+    }
+    if f.has('A') {
+        pattern.push_str("\\G(?:");
+        pattern.push_str(&body);
+        pattern.push(')');
+    } else {
+        pattern.push_str(&body);
+    }
+    let regex = RegexBuilder::new()
+        .caseless(f.has('i'))
+        .dotall(f.has('s'))
+        .multi_line(f.has('m'))
+        .extended(f.has('x'))
+        .jit_if_available(true)
+        .build(&pattern)
+        .map_err(|e| invalid(format!("pcre: {e}")))?;
+    Ok(PcreM {
+        regex: Arc::new(regex),
+        negated: p.negated,
+        relative: f.has('R'),
+        source: p.pattern.clone(),
+    })
+}
+
+fn ipopt(o: IpOpt) -> Result<warden_packet::Ipv4Options, RejectionKind> {
+    use warden_packet::Ipv4Options as O;
+    Ok(match o {
+        IpOpt::Rr => O::RR,
+        IpOpt::Eol => O::EOL,
+        IpOpt::Nop => O::NOP,
+        IpOpt::Ts => O::TS,
+        IpOpt::Sec => O::SEC,
+        IpOpt::Esec => O::ESEC,
+        IpOpt::Lsrr | IpOpt::Lsrre => O::LSRR,
+        IpOpt::Ssrr => O::SSRR,
+        IpOpt::Satid => O::SATID,
+        IpOpt::Any => O::ANY,
+    })
+}
+
+/// The content the prefilter indexes the rule under: the explicit
+/// `fast_pattern` if any, else the longest positive payload content.
+fn pick_fast_pattern(
+    chains: &[BufferChain],
+    explicit: Option<(BufferKind, usize, Option<(u16, u16)>)>,
+) -> Option<FastPattern> {
+    let payload = chains.iter().position(|c| c.buffer == BufferKind::Payload)?;
+    if let Some((buffer, ei, chop)) = explicit {
+        if buffer == BufferKind::Payload {
+            if let Some(Elem::Content(c)) = chains[payload].elems.get(ei) {
+                let bytes = match chop {
+                    Some((off, len)) => {
+                        let off = usize::from(off).min(c.pattern.len());
+                        let end = (off + usize::from(len)).min(c.pattern.len());
+                        c.pattern[off..end].to_vec()
+                    }
+                    None => c.pattern.clone(),
+                };
+                if !bytes.is_empty() {
+                    return Some(FastPattern { bytes });
+                }
+            }
+        }
+    }
+    chains[payload]
+        .elems
+        .iter()
+        .filter_map(|e| match e {
+            Elem::Content(c) if !c.negated => Some(&c.pattern),
+            _ => None,
+        })
+        .max_by_key(|p| p.len())
+        .map(|p| FastPattern { bytes: p.clone() })
+}
+
+fn meta(rule: &Rule, ctx: &BuildContext<'_>) -> SigMeta {
+    let m = &rule.meta;
+    let class = m
+        .classtype
+        .as_deref()
+        .and_then(|c| ctx.classifications.get(c));
+    let severity = m
+        .priority
+        .or_else(|| class.map(|c| c.priority))
+        .unwrap_or(3);
+    let mut metadata: Vec<(String, Vec<String>)> = Vec::new();
+    for (k, v) in &m.metadata {
+        match metadata.iter_mut().find(|(key, _)| key == k) {
+            Some((_, vals)) => vals.push(v.clone()),
+            None => metadata.push((k.clone(), vec![v.clone()])),
+        }
+    }
+    SigMeta {
+        gid: m.gid,
+        sid: m.sid,
+        rev: m.rev,
+        msg: m.msg.clone(),
+        category: class.map(|c| c.description.clone()).unwrap_or_default(),
+        severity,
+        metadata,
+        target: m.target,
+        file: rule.loc.file.clone(),
+        line: rule.loc.line,
+    }
+}
+
+/// The keyword of an option, for "not supported yet" reasons.
+fn option_name(o: &RuleOption) -> String {
+    match o {
+        RuleOption::Other { keyword, .. } => (*keyword).to_string(),
+        RuleOption::Urilen(_) => "urilen".into(),
+        RuleOption::Base64Decode(_) => "base64_decode".into(),
+        RuleOption::Xbits(_) => "xbits".into(),
+        RuleOption::Hostbits(_) => "hostbits".into(),
+        RuleOption::Flowint(_) => "flowint".into(),
+        RuleOption::StreamSize(_) => "stream_size".into(),
+        RuleOption::AppLayerProtocol { .. } => "app-layer-protocol".into(),
+        RuleOption::SslState(_) => "ssl_state".into(),
+        RuleOption::SslVersion(_) => "ssl_version".into(),
+        RuleOption::TlsVersion(_) => "tls.version".into(),
+        RuleOption::TlsCertExpired => "tls_cert_expired".into(),
+        RuleOption::TlsCertValid => "tls_cert_valid".into(),
+        RuleOption::DnsOpcode(_) => "dns.opcode".into(),
+        RuleOption::StreamEvent(_) => "stream-event".into(),
+        RuleOption::AppLayerEvent(_) => "app-layer-event".into(),
+        RuleOption::Tag(_) => "tag".into(),
+        other => {
+            let dbg = format!("{other:?}");
+            dbg.split(['(', ' ', '{']).next().unwrap_or("?").to_lowercase()
+        }
+    }
+}

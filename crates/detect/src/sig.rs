@@ -1,0 +1,290 @@
+//! The compiled form of a rule: everything resolved (variables, names,
+//! classification), every value in the shape the matcher wants.
+
+use std::sync::Arc;
+
+use warden_rules::{
+    ByteTestOp, ByteMathOp, DetectionFilter, Endian, FlowFlags, IntCmp, IpSet, NumBase, PortSet,
+    TcpFlagsMatch, Target, Threshold,
+};
+
+/// What a rule does when it matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SigAction {
+    Pass,
+    Drop,
+    Reject,
+    RejectDst,
+    RejectBoth,
+    Alert,
+}
+
+impl SigAction {
+    pub fn name(self) -> &'static str {
+        match self {
+            SigAction::Pass => "pass",
+            SigAction::Drop => "drop",
+            SigAction::Reject => "reject",
+            SigAction::RejectDst => "rejectdst",
+            SigAction::RejectBoth => "rejectboth",
+            SigAction::Alert => "alert",
+        }
+    }
+
+    /// Rank in Suricata's default action order (pass > drop > reject > alert).
+    pub fn order(self) -> u8 {
+        match self {
+            SigAction::Pass => 0,
+            SigAction::Drop => 1,
+            SigAction::Reject | SigAction::RejectDst | SigAction::RejectBoth => 2,
+            SigAction::Alert => 3,
+        }
+    }
+}
+
+/// What an operator sees about a rule in events.
+#[derive(Clone, Debug)]
+pub struct SigMeta {
+    pub gid: u32,
+    pub sid: u32,
+    pub rev: u32,
+    pub msg: String,
+    /// Classification description ("Potentially Bad Traffic"), or empty.
+    pub category: String,
+    /// Priority from the rule, else from its classification, else 3.
+    pub severity: u8,
+    /// metadata pairs grouped by key, values in order.
+    pub metadata: Vec<(String, Vec<String>)>,
+    pub target: Option<Target>,
+    /// `file:line` of the rule.
+    pub file: Arc<str>,
+    pub line: u32,
+}
+
+/// Which packets a rule's protocol admits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProtoMatch {
+    /// Any IP packet (`ip`), optionally restricted to one version.
+    Ip { v4: bool, v6: bool },
+    /// One IP protocol number (tcp=6, udp=17, ...), both IP versions.
+    Transport(u8),
+    /// ICMPv4 and/or ICMPv6.
+    Icmp { v4: bool, v6: bool },
+    /// `pkthdr`: every packet, even one that did not decode.
+    Any,
+}
+
+/// A number in a rule, or a byte_extract/byte_math variable slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Val {
+    Lit(i64),
+    Var(u8),
+}
+
+/// Inspection buffers a payload chain can run over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BufferKind {
+    /// The packet's L4 payload (`pkt_data`, the default).
+    Payload,
+    Ipv4Hdr,
+    Ipv6Hdr,
+    TcpHdr,
+    UdpHdr,
+    Icmpv4Hdr,
+    Icmpv6Hdr,
+}
+
+/// One content match.
+#[derive(Clone, Debug)]
+pub struct ContentM {
+    pub pattern: Vec<u8>,
+    pub nocase: bool,
+    pub negated: bool,
+    pub offset: Option<Val>,
+    pub depth: Option<Val>,
+    pub distance: Option<Val>,
+    pub within: Option<Val>,
+    pub endswith: bool,
+}
+
+impl ContentM {
+    pub fn is_relative(&self) -> bool {
+        self.distance.is_some() || self.within.is_some()
+    }
+}
+
+/// One pcre match.
+#[derive(Clone, Debug)]
+pub struct PcreM {
+    pub regex: Arc<pcre2::bytes::Regex>,
+    pub negated: bool,
+    pub relative: bool,
+    pub source: String,
+}
+
+/// How the byte_* keywords read a number.
+#[derive(Clone, Copy, Debug)]
+pub struct NumRead {
+    pub bytes: u8,
+    pub endian: Endian,
+    pub string: Option<NumBase>,
+    pub bitmask: Option<u64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ByteTestM {
+    pub read: NumRead,
+    pub negated: bool,
+    pub op: ByteTestOp,
+    pub value: Val,
+    pub offset: Val,
+    pub relative: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct ByteJumpM {
+    pub read: NumRead,
+    pub offset: Val,
+    pub relative: bool,
+    pub multiplier: u32,
+    pub align: bool,
+    pub from_beginning: bool,
+    pub from_end: bool,
+    pub post_offset: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct ByteExtractM {
+    pub read: NumRead,
+    pub offset: i64,
+    pub relative: bool,
+    pub multiplier: u32,
+    pub align: u8,
+    pub slot: u8,
+}
+
+#[derive(Clone, Debug)]
+pub struct ByteMathM {
+    pub read: NumRead,
+    pub offset: i64,
+    pub relative: bool,
+    pub oper: ByteMathOp,
+    pub rvalue: Val,
+    pub slot: u8,
+}
+
+/// One step of a payload chain, in rule order.
+#[derive(Clone, Debug)]
+pub enum Elem {
+    Content(ContentM),
+    Pcre(PcreM),
+    IsDataAt { offset: Val, negated: bool, relative: bool },
+    ByteTest(ByteTestM),
+    ByteJump(ByteJumpM),
+    ByteExtract(ByteExtractM),
+    ByteMath(ByteMathM),
+    Bsize(IntCmp),
+}
+
+impl Elem {
+    /// Whether this step is anchored to where the previous one ended.
+    pub fn is_relative(&self) -> bool {
+        match self {
+            Elem::Content(c) => c.is_relative(),
+            Elem::Pcre(p) => p.relative,
+            Elem::IsDataAt { relative, .. } => *relative,
+            Elem::ByteTest(b) => b.relative,
+            Elem::ByteJump(b) => b.relative,
+            Elem::ByteExtract(b) => b.relative,
+            Elem::ByteMath(b) => b.relative,
+            Elem::Bsize(_) => false,
+        }
+    }
+}
+
+/// The steps a rule runs over one buffer.
+#[derive(Clone, Debug)]
+pub struct BufferChain {
+    pub buffer: BufferKind,
+    pub elems: Vec<Elem>,
+}
+
+/// Checks on packet headers and flow counters.
+#[derive(Clone, Debug)]
+pub enum HeaderCheck {
+    Ttl(IntCmp),
+    Tos(IntCmp),
+    IpId(IntCmp),
+    IpProto(IntCmp),
+    IpOpts(warden_packet::Ipv4Options),
+    SameIp,
+    Fragbits(warden_rules::Fragbits),
+    Fragoffset(IntCmp),
+    TcpFlags(TcpFlagsMatch),
+    Seq(IntCmp),
+    Ack(IntCmp),
+    Window(IntCmp),
+    TcpMss(IntCmp),
+    Itype(IntCmp),
+    Icode(IntCmp),
+    IcmpId(IntCmp),
+    IcmpSeq(IntCmp),
+    Dsize(IntCmp),
+    VlanId { cmp: IntCmp, layer: Option<i32> },
+    VlanLayers(IntCmp),
+    DecodeEvent(warden_packet::DecodeEvent),
+    FlowAge(IntCmp),
+    FlowPkts(warden_rules::FlowCount),
+    FlowBytes(warden_rules::FlowCount),
+}
+
+/// A flowbits condition or action on interned bit ids.
+#[derive(Clone, Debug)]
+pub enum BitsCond {
+    AllSet(Vec<u32>),
+    AnySet(Vec<u32>),
+    AllUnset(Vec<u32>),
+    AnyUnset(Vec<u32>),
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum BitsAction {
+    Set(u32),
+    Unset(u32),
+    Toggle(u32),
+}
+
+/// The fast pattern the prefilter indexes a rule under.
+#[derive(Clone, Debug)]
+pub struct FastPattern {
+    pub bytes: Vec<u8>,
+}
+
+/// A compiled rule.
+#[derive(Clone, Debug)]
+pub struct Sig {
+    pub meta: SigMeta,
+    pub action: SigAction,
+    pub proto: ProtoMatch,
+    pub src: IpSet,
+    pub dst: IpSet,
+    pub sp: PortSet,
+    pub dp: PortSet,
+    pub bidirectional: bool,
+    pub flow: Option<FlowFlags>,
+    pub headers: Vec<HeaderCheck>,
+    pub chains: Vec<BufferChain>,
+    pub bits_cond: Vec<BitsCond>,
+    pub bits_post: Vec<BitsAction>,
+    pub noalert: bool,
+    pub threshold: Option<Threshold>,
+    pub detection_filter: Option<DetectionFilter>,
+    pub fast_pattern: Option<FastPattern>,
+    /// Number of byte_extract/byte_math variable slots the rule uses.
+    pub var_slots: u8,
+    /// Only addresses/ports/protocol: inspected once per flow direction.
+    pub ip_only: bool,
+    /// Sets flowbits (ordering: setters run before readers).
+    pub sets_bits: bool,
+    pub reads_bits: bool,
+}

@@ -1,0 +1,200 @@
+//! Loading a ruleset as a start would: config → variables → rule files →
+//! parse → compile, with a summary that accounts for every rule (loaded,
+//! rejected with a reason, or commented out) grouped by cause.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use warden_detect::{Engine, LoadReport, RejectionKind};
+use warden_rules::{load_rule_files, Classifications, Diagnostic, Vars};
+
+use crate::cli::Cli;
+use crate::config::Config;
+
+/// A compiled ruleset and everything known about how it loaded.
+pub struct Loaded {
+    pub engine: Engine,
+    pub report: LoadReport,
+    /// Rules that did not parse.
+    pub parse_errors: Vec<Diagnostic>,
+    /// Rules commented out in the files (counted, not loaded).
+    pub commented_out: usize,
+    pub files: Vec<PathBuf>,
+    pub seconds: f64,
+}
+
+impl Loaded {
+    /// Every rule given, whatever became of it (parsed or not).
+    pub fn rules_total(&self) -> usize {
+        self.report.given + self.parse_errors.len()
+    }
+    pub fn rules_loaded(&self) -> usize {
+        self.report.loaded
+    }
+    /// Rules that are wrong (did not parse, or invalid values).
+    pub fn rules_failed(&self) -> usize {
+        self.parse_errors.len()
+            + self
+                .report
+                .rejected
+                .iter()
+                .filter(|r| matches!(r.kind, RejectionKind::Invalid(_)))
+                .count()
+    }
+    /// Valid rules using something warden does not implement yet.
+    pub fn rules_skipped(&self) -> usize {
+        self.report
+            .rejected
+            .iter()
+            .filter(|r| matches!(r.kind, RejectionKind::Unsupported(_)))
+            .count()
+    }
+}
+
+/// The config named by `-c` (or an empty one) with `--set` applied.
+pub fn config(cli: &Cli) -> Result<Config> {
+    let mut cfg = match &cli.config {
+        Some(p) => Config::load(p)?,
+        None => Config::default(),
+    };
+    for s in &cli.set {
+        cfg.set(s)?;
+    }
+    for k in cfg.unused_overrides() {
+        eprintln!("warden: warning: --set {k}: warden does not use this setting (ignored)");
+    }
+    Ok(cfg)
+}
+
+/// Suricata's default variables, overridden by the config's.
+pub fn vars(cfg: &Config) -> Result<Vars> {
+    let mut vars = Vars::suricata_defaults();
+    for (name, text) in cfg.var_group("address-groups") {
+        vars.set_address(&name, &text);
+    }
+    for (name, text) in cfg.var_group("port-groups") {
+        vars.set_port(&name, &text);
+    }
+    Ok(vars)
+}
+
+fn classifications(cfg: &Config) -> Result<Classifications> {
+    match cfg.get_str("classification-file") {
+        Some(f) => {
+            let path = cfg.resolve(std::path::Path::new(&f));
+            match std::fs::read_to_string(&path) {
+                Ok(text) => Classifications::parse(&text).map_err(|d| anyhow::anyhow!("{}: {d}", path.display())),
+                Err(e) => {
+                    eprintln!(
+                        "warden: warning: classification-file {}: {e}; using the built-in table",
+                        path.display()
+                    );
+                    Ok(Classifications::suricata_defaults())
+                }
+            }
+        }
+        None => Ok(Classifications::suricata_defaults()),
+    }
+}
+
+/// Which rule files a start loads: `-S` replaces the config's list, `-s`
+/// adds to it.
+pub fn rule_files(cli: &Cli, cfg: &Config) -> Vec<PathBuf> {
+    let mut files = if cli.exclusive_rules.is_empty() {
+        cfg.rule_files()
+    } else {
+        cli.exclusive_rules.clone()
+    };
+    files.extend(cli.extra_rules.iter().cloned());
+    files
+}
+
+/// Loads and compiles the ruleset.
+pub fn ruleset(cli: &Cli, cfg: &Config) -> Result<Loaded> {
+    let start = Instant::now();
+    let files = rule_files(cli, cfg);
+    for f in &files {
+        if !f.exists() {
+            bail!("rule file {} does not exist", f.display());
+        }
+    }
+    let vars = vars(cfg)?;
+    let classes = classifications(cfg).context("classification")?;
+    let source = load_rule_files(&files);
+    let (engine, report) = Engine::build(&source.rules, &vars, &classes);
+    Ok(Loaded {
+        engine,
+        report,
+        parse_errors: source.diagnostics,
+        commented_out: source.commented_out,
+        files,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// Reason a rule was not loaded, reduced to its cause for grouping.
+fn cause(kind: &RejectionKind) -> String {
+    match kind {
+        RejectionKind::Unsupported(what) => format!("not supported yet: {what}"),
+        RejectionKind::Invalid(why) => {
+            let head: String = why.split(':').next().unwrap_or(why).to_string();
+            format!("invalid: {head}")
+        }
+    }
+}
+
+fn parse_cause(d: &Diagnostic) -> String {
+    let m = &d.message;
+    // keep the keyword / first clause, drop specifics
+    let head = m.split(['\'', '"', '(']).next().unwrap_or(m).trim();
+    format!("parse error: {head}")
+}
+
+/// Prints the load summary on stderr.
+pub fn print_summary(l: &Loaded, verbose: u8) {
+    eprintln!(
+        "warden: {} rules in {} file(s): {} loaded, {} failed, {} skipped (unsupported), {} commented out; {:.2} s",
+        l.rules_total(),
+        l.files.len(),
+        l.rules_loaded(),
+        l.rules_failed(),
+        l.rules_skipped(),
+        l.commented_out,
+        l.seconds
+    );
+    let mut groups: BTreeMap<String, (usize, String)> = BTreeMap::new();
+    for r in &l.report.rejected {
+        let e = groups
+            .entry(cause(&r.kind))
+            .or_insert((0, format!("{}:{} sid {}", r.file, r.line, r.sid)));
+        e.0 += 1;
+    }
+    for d in &l.parse_errors {
+        let e = groups.entry(parse_cause(d)).or_insert((0, d.to_string()));
+        e.0 += 1;
+    }
+    let mut groups: Vec<_> = groups.into_iter().collect();
+    groups.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(&b.0)));
+    let shown = if verbose > 0 { groups.len() } else { 20 };
+    for (cause, (n, example)) in groups.iter().take(shown) {
+        eprintln!("  {n:>6}  {cause}  (e.g. {example})");
+    }
+    if groups.len() > shown {
+        eprintln!(
+            "  ... {} more causes (-v lists all, -T lists every rule)",
+            groups.len() - shown
+        );
+    }
+}
+
+/// Every problem, one per line (for -T).
+pub fn print_all_problems(l: &Loaded) {
+    for d in &l.parse_errors {
+        eprintln!("{d}");
+    }
+    for r in &l.report.rejected {
+        eprintln!("{r}");
+    }
+}
