@@ -590,8 +590,8 @@ pub struct FastPattern {
 /// `pcre:"/pattern/flags"`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pcre {
-    /// The regex text between the slashes, unescaped only for the rule
-    /// language (`\;` and `\"` become `;` and `"`); regex escapes are kept.
+    /// The regex text between the slashes, verbatim (`\;` and `\"` are
+    /// kept; PCRE reads them as `;` and `"`).
     pub pattern: String,
     /// `pcre:!"..."`.
     pub negated: bool,
@@ -719,7 +719,6 @@ buffers! {
     TlsCertSerial => "tls.cert_serial" | "tls_cert_serial";
     TlsCertFingerprint => "tls.cert_fingerprint" | "tls_cert_fingerprint";
     TlsCerts => "tls.certs";
-    TlsCertChainLen => "tls.cert_chain_len";
     TlsSubjectAltName => "tls.subjectaltname";
     TlsRandom => "tls.random";
     TlsRandomTime => "tls.random_time";

@@ -8,7 +8,27 @@
 #![warn(missing_docs)]
 
 pub mod ast;
+mod classification;
+mod content;
 mod diagnostic;
+mod error;
+mod files;
+mod header;
+mod ipset;
+mod lexer;
+mod num;
+mod options;
+mod parse;
+mod pcre;
+mod portset;
+mod suggest;
+mod vars;
 
 pub use ast::*;
+pub use classification::{Classification, Classifications};
 pub use diagnostic::Diagnostic;
+pub use files::{load_rule_files, load_rule_str, RuleSetSource};
+pub use ipset::IpSet;
+pub use parse::{parse_rule, parse_rule_at};
+pub use portset::PortSet;
+pub use vars::{resolve_addr, resolve_header, resolve_ports, ResolvedHeader, VarError, Vars};
