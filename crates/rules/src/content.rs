@@ -59,13 +59,15 @@ pub(crate) fn decode_pattern(kw: &str, v: Option<&str>, at: usize) -> PResult<(b
                         None => nib = Some((d, i)),
                     }
                 }
-                _ => return Err(perr(
-                    base + i,
-                    format!(
+                _ => {
+                    return Err(perr(
+                        base + i,
+                        format!(
                         "{kw}: invalid character '{}' in hex block, expected hex digits or spaces",
                         c as char
                     ),
-                )),
+                    ))
+                }
             }
             i += 1;
             continue;

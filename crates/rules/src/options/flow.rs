@@ -329,18 +329,19 @@ fn flow_count(kw: &str, v: Option<&str>, at: usize) -> PResult<FlowCount> {
     let v = req(kw, v, at)?;
     let (dir, rest) = match (fixed, v.split_once(',')) {
         (None, Some((d, r))) => {
-            let d =
-                match d.trim() {
-                    "toserver" => FlowDir::ToServer,
-                    "toclient" => FlowDir::ToClient,
-                    "either" => FlowDir::Either,
-                    o => return Err(perr(
+            let d = match d.trim() {
+                "toserver" => FlowDir::ToServer,
+                "toclient" => FlowDir::ToClient,
+                "either" => FlowDir::Either,
+                o => {
+                    return Err(perr(
                         at,
                         format!(
                             "{kw}: unknown direction '{o}', expected toserver, toclient or either"
                         ),
-                    )),
-                };
+                    ))
+                }
+            };
             (Some(d), r)
         }
         _ => (fixed, v),

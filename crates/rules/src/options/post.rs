@@ -74,12 +74,14 @@ fn track(kw: &str, s: &str, at: usize) -> PResult<Track> {
         "by_rule" => Track::ByRule,
         "by_both" => Track::ByBoth,
         "by_flow" => Track::ByFlow,
-        _ => return Err(perr(
-            at,
-            format!(
+        _ => {
+            return Err(perr(
+                at,
+                format!(
                 "{kw}: unknown track '{s}', expected by_src, by_dst, by_rule, by_both or by_flow"
             ),
-        )),
+            ))
+        }
     })
 }
 
