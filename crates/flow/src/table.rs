@@ -97,6 +97,12 @@ pub struct Flow {
     pub bits: Vec<u32>,
     /// Opaque per-flow flags owned by later stages (verdicts, pass, ...).
     pub flags: u32,
+    /// TCP flags seen, OR-ed, indexed by [`Direction::index`].
+    pub tcp_flags: [u8; 2],
+    /// ICMP type and code of the first ICMP packet each way.
+    pub icmp: [Option<(u8, u8)>; 2],
+    /// Some rule alerted on this flow.
+    pub alerted: bool,
 }
 
 impl Flow {
@@ -126,6 +132,17 @@ impl Flow {
 
     pub fn unset_bit(&mut self, bit: u32) {
         self.bits.retain(|b| *b != bit);
+    }
+
+    /// Suricata's flow state name: `new`, `established` or `closed`.
+    pub fn state_name(&self) -> &'static str {
+        if self.proto == 6 && self.tcp.state == TcpSessionState::Closed {
+            "closed"
+        } else if self.is_established() {
+            "established"
+        } else {
+            "new"
+        }
     }
 
     fn timeout_secs(&self, t: &FlowTimeouts) -> i64 {
@@ -289,6 +306,7 @@ impl FlowTable {
         flow.bytes[d] += len as u64;
         flow.last_ns = flow.last_ns.max(now_ns);
         if let Some(flags) = tcp_flags {
+            flow.tcp_flags[d] |= flags;
             if new {
                 flow.tcp = TcpTracker::start(flags, midstream);
             } else {
@@ -345,6 +363,9 @@ impl FlowTable {
             tcp: TcpTracker::default(),
             bits: Vec::new(),
             flags: 0,
+            tcp_flags: [0; 2],
+            icmp: [None; 2],
+            alerted: false,
         };
         let slot = match self.free.pop() {
             Some(s) => {

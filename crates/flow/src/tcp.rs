@@ -29,6 +29,18 @@ pub enum TcpSessionState {
 }
 
 impl TcpSessionState {
+    /// Suricata's name for the state in EVE flow records.
+    pub fn name(self) -> &'static str {
+        match self {
+            TcpSessionState::None => "none",
+            TcpSessionState::SynSent => "syn_sent",
+            TcpSessionState::SynRecv => "syn_recv",
+            TcpSessionState::Established => "established",
+            TcpSessionState::Closing => "fin_wait1",
+            TcpSessionState::Closed => "closed",
+        }
+    }
+
     pub fn is_established(self) -> bool {
         self >= TcpSessionState::Established
     }

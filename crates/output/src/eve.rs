@@ -10,7 +10,7 @@ use std::io::{self, BufWriter, Write};
 
 use crate::json::JsonBuf;
 use crate::proto::write_proto;
-use crate::record::{AlertRecord, DropIp, DropL4, DropRecord, Endpoint, PacketHeader};
+use crate::record::{AlertRecord, DropIp, DropL4, DropRecord, Endpoint, FlowRecord, PacketHeader};
 use crate::stats::{render_stats_into, StatsSnapshot};
 use crate::time::Timestamp;
 
@@ -40,6 +40,13 @@ impl<W: Write> EveWriter<W> {
     pub fn drop_event(&mut self, r: &DropRecord<'_>) -> io::Result<()> {
         self.buf.clear();
         render_drop(&mut self.buf, r);
+        self.emit()
+    }
+
+    /// Writes one `flow` event.
+    pub fn flow(&mut self, r: &FlowRecord<'_>) -> io::Result<()> {
+        self.buf.clear();
+        render_flow(&mut self.buf, r);
         self.emit()
     }
 
@@ -286,6 +293,86 @@ pub fn render_drop(out: &mut Vec<u8>, r: &DropRecord<'_>) {
         j.str("signature", a.signature);
         j.str("category", a.category);
         j.u64("severity", u64::from(a.severity));
+        j.end_object();
+    }
+    j.end_object();
+}
+
+fn write_tcp_flags(o: &mut Vec<u8>, f: u8) {
+    let mut hex = [0u8; 2];
+    const D: &[u8; 16] = b"0123456789abcdef";
+    hex[0] = D[usize::from(f >> 4)];
+    hex[1] = D[usize::from(f & 0xf)];
+    o.extend_from_slice(&hex);
+}
+
+/// Appends one `flow` event (no trailing newline) to `out`.
+pub fn render_flow(out: &mut Vec<u8>, r: &FlowRecord<'_>) {
+    let mut j = JsonBuf::new(out);
+    j.begin_object();
+    j.raw_str_with("timestamp", |o| r.ts.write_iso(o));
+    j.u64("flow_id", r.flow_id);
+    j.str("event_type", "flow");
+    if !r.vlan.is_empty() {
+        j.begin_array_key("vlan");
+        for &v in r.vlan {
+            j.elem_u64(u64::from(v));
+        }
+        j.end_array();
+    }
+    j.ip("src_ip", r.src_ip);
+    if let Some(p) = r.src_port {
+        j.u64("src_port", u64::from(p));
+    }
+    j.ip("dest_ip", r.dest_ip);
+    if let Some(p) = r.dest_port {
+        j.u64("dest_port", u64::from(p));
+    }
+    j.u64("ip_v", if r.src_ip.is_ipv4() { 4 } else { 6 });
+    j.raw_str_with("proto", |o| write_proto(o, r.proto));
+    if let Some((t, c)) = r.icmp {
+        j.u64("icmp_type", u64::from(t));
+        j.u64("icmp_code", u64::from(c));
+    }
+    if let Some((t, c)) = r.response_icmp {
+        j.u64("response_icmp_type", u64::from(t));
+        j.u64("response_icmp_code", u64::from(c));
+    }
+    if let Some(a) = r.app_proto {
+        j.str("app_proto", a);
+    }
+    j.begin_object_key("flow");
+    j.u64("pkts_toserver", r.counts.pkts_toserver);
+    j.u64("pkts_toclient", r.counts.pkts_toclient);
+    j.u64("bytes_toserver", r.counts.bytes_toserver);
+    j.u64("bytes_toclient", r.counts.bytes_toclient);
+    j.raw_str_with("start", |o| r.counts.start.write_iso(o));
+    j.raw_str_with("end", |o| r.end.write_iso(o));
+    j.i64("age", r.end.secs - r.counts.start.secs);
+    j.str("state", r.state);
+    j.str("reason", r.reason);
+    j.bool("alerted", r.alerted);
+    j.end_object();
+    if let (Some((all, ts, tc)), Some(state)) = (r.tcp_flags, r.tcp_state) {
+        j.begin_object_key("tcp");
+        j.raw_str_with("tcp_flags", |o| write_tcp_flags(o, all));
+        j.raw_str_with("tcp_flags_ts", |o| write_tcp_flags(o, ts));
+        j.raw_str_with("tcp_flags_tc", |o| write_tcp_flags(o, tc));
+        for (bit, name) in [
+            (0x01, "fin"),
+            (0x02, "syn"),
+            (0x04, "rst"),
+            (0x08, "psh"),
+            (0x10, "ack"),
+            (0x20, "urg"),
+            (0x40, "ecn"),
+            (0x80, "cwr"),
+        ] {
+            if all & bit != 0 {
+                j.bool(name, true);
+            }
+        }
+        j.str("state", state);
         j.end_object();
     }
     j.end_object();

@@ -26,11 +26,11 @@ pub mod record;
 pub mod stats;
 pub mod time;
 
-pub use eve::{render_alert, render_drop, EveWriter};
+pub use eve::{render_alert, render_drop, render_flow, EveWriter};
 pub use fastlog::{render_fastlog, FastLogWriter};
 pub use record::{
-    AlertRecord, DropAlert, DropIp, DropL4, DropRecord, Endpoint, FlowSummary, PacketHeader,
-    RulesetTag, SourceTarget,
+    AlertRecord, DropAlert, DropIp, DropL4, DropRecord, Endpoint, FlowRecord, FlowSummary,
+    PacketHeader, RulesetTag, SourceTarget,
 };
 pub use stats::{
     render_stats_into, CaptureStats, DecoderStats, DetectStats, EngineStats, FlowStats,

@@ -340,3 +340,45 @@ pub struct DropAlert<'a> {
     /// Priority.
     pub severity: u8,
 }
+
+/// A finished flow, for Suricata's `event_type: "flow"` record: written
+/// when the flow times out or when the engine shuts down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlowRecord<'a> {
+    /// When the record is written (packet time of expiry, or last packet).
+    pub ts: Timestamp,
+    /// The flow's id, as in its alerts.
+    pub flow_id: u64,
+    /// VLAN ids of the flow.
+    pub vlan: &'a [u16],
+    /// Originator (client) address and port.
+    pub src_ip: IpAddr,
+    /// Originator port (TCP/UDP only).
+    pub src_port: Option<u16>,
+    /// Responder (server) address.
+    pub dest_ip: IpAddr,
+    /// Responder port (TCP/UDP only).
+    pub dest_port: Option<u16>,
+    /// IP protocol number.
+    pub proto: u8,
+    /// Application protocol, when known.
+    pub app_proto: Option<&'a str>,
+    /// ICMP type/code of the first packet each way (ICMP flows).
+    pub icmp: Option<(u8, u8)>,
+    /// ICMP type/code of the first reply.
+    pub response_icmp: Option<(u8, u8)>,
+    /// Counters and times.
+    pub counts: FlowSummary,
+    /// Time of the last packet.
+    pub end: Timestamp,
+    /// `"new"`, `"established"` or `"closed"`.
+    pub state: &'a str,
+    /// `"timeout"`, `"forced"` or `"shutdown"`.
+    pub reason: &'a str,
+    /// Whether any alert fired on the flow.
+    pub alerted: bool,
+    /// TCP flags seen, (both, to server, to client), for TCP flows.
+    pub tcp_flags: Option<(u8, u8, u8)>,
+    /// TCP session state name (Suricata's), for TCP flows.
+    pub tcp_state: Option<&'a str>,
+}

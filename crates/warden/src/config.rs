@@ -145,7 +145,10 @@ impl Config {
 
     /// `vars.address-groups` or `vars.port-groups` as (name, text) pairs.
     pub fn var_group(&self, group: &str) -> Vec<(String, String)> {
-        let Some(map) = self.get(&format!("vars.{group}")).and_then(Value::as_mapping) else {
+        let Some(map) = self
+            .get(&format!("vars.{group}"))
+            .and_then(Value::as_mapping)
+        else {
             return Vec::new();
         };
         map.iter()

@@ -85,7 +85,8 @@ fn classifications(cfg: &Config) -> Result<Classifications> {
         Some(f) => {
             let path = cfg.resolve(std::path::Path::new(&f));
             match std::fs::read_to_string(&path) {
-                Ok(text) => Classifications::parse(&text).map_err(|d| anyhow::anyhow!("{}: {d}", path.display())),
+                Ok(text) => Classifications::parse(&text)
+                    .map_err(|d| anyhow::anyhow!("{}: {d}", path.display())),
                 Err(e) => {
                     eprintln!(
                         "warden: warning: classification-file {}: {e}; using the built-in table",

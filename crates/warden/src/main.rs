@@ -82,7 +82,10 @@ fn test_config(cli: &Cli, cfg: &config::Config) -> Result<ExitCode> {
     load::print_all_problems(&loaded);
     load::print_summary(&loaded, cli.verbose);
     if loaded.rules_failed() > 0 {
-        eprintln!("warden: configuration test failed: {} rule(s) invalid", loaded.rules_failed());
+        eprintln!(
+            "warden: configuration test failed: {} rule(s) invalid",
+            loaded.rules_failed()
+        );
         Ok(ExitCode::from(1))
     } else {
         eprintln!("warden: configuration OK");

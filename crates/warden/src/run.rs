@@ -12,8 +12,8 @@ use warden_capture::{open_captures, CaptureReader};
 use warden_detect::{DetectState, Engine, FiredRule, PacketContext, SigAction};
 use warden_flow::{Direction, Flow, FlowConfig, FlowTable, KeyInput};
 use warden_output::{
-    AlertRecord, DecoderStats, DetectStats, EngineStats, EveWriter, FastLogWriter, FlowStats,
-    FlowSummary, Timestamp, StatsSnapshot,
+    AlertRecord, DecoderStats, DetectStats, EngineStats, EveWriter, FastLogWriter, FlowRecord,
+    FlowStats, FlowSummary, StatsSnapshot, Timestamp,
 };
 use warden_packet::{decode, DecodeOptions, Packet};
 
@@ -103,12 +103,23 @@ pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
             let now = ns(ts);
             let p = decode(raw.link, raw.data, &opts.decode);
             count_packet(&mut c, &p, raw.orig_len.max(raw.data.len() as u32));
-            flows.maybe_expire(now, |_| {});
+            let mut io_err = None;
+            flows.maybe_expire(now, |f| {
+                if let Err(e) = eve.flow(&flow_record(f, ts, "timeout")) {
+                    io_err.get_or_insert(e);
+                }
+            });
+            if let Some(e) = io_err {
+                return Err(e.into());
+            }
             let tracked = track(&mut flows, &p, raw.data.len(), now);
             fired.clear();
             match tracked {
                 Some(t) => {
                     let flow = flows.get_mut(t.flow);
+                    if let Some(i) = p.icmp() {
+                        flow.icmp[t.direction.index()].get_or_insert((i.icmp_type, i.code));
+                    }
                     engine.inspect(
                         &mut state,
                         PacketContext {
@@ -118,8 +129,20 @@ pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
                         },
                         &mut fired,
                     );
+                    if !fired.is_empty() {
+                        flows.get_mut(t.flow).alerted = true;
+                    }
                     let flow = flows.get(t.flow);
-                    write_alerts(&mut eve, &mut fast, engine, &fired, &p, Some((flow, t.direction)), ts, raw.index)?;
+                    write_alerts(
+                        &mut eve,
+                        &mut fast,
+                        engine,
+                        &fired,
+                        &p,
+                        Some((flow, t.direction)),
+                        ts,
+                        raw.index,
+                    )?;
                 }
                 None => {
                     engine.inspect(
@@ -139,7 +162,16 @@ pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
     }
     let flow_counters = flows.counters();
     let memuse = flows.memuse();
-    flows.drain(|_| {});
+    let mut io_err = None;
+    let last = c.last_ts;
+    flows.drain(|f| {
+        if let Err(e) = eve.flow(&flow_record(f, last, "shutdown")) {
+            io_err.get_or_insert(e);
+        }
+    });
+    if let Some(e) = io_err {
+        return Err(e.into());
+    }
     let stats = snapshot(&c, &flow_counters, memuse, loaded, &state, started);
     eve.stats(c.last_ts, &stats)?;
     eve.flush()?;
@@ -164,10 +196,64 @@ pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
     }
 }
 
+fn ts_of(ns: i64) -> Timestamp {
+    Timestamp {
+        secs: ns.div_euclid(1_000_000_000),
+        nanos: ns.rem_euclid(1_000_000_000) as u32,
+    }
+}
+
+fn flow_summary(fl: &Flow) -> FlowSummary {
+    let ports = fl.proto == 6 || fl.proto == 17;
+    FlowSummary {
+        pkts_toserver: fl.pkts[0],
+        pkts_toclient: fl.pkts[1],
+        bytes_toserver: fl.bytes[0],
+        bytes_toclient: fl.bytes[1],
+        start: ts_of(fl.first_ns),
+        src_ip: fl.client.0,
+        dest_ip: fl.server.0,
+        src_port: ports.then_some(fl.client.1),
+        dest_port: ports.then_some(fl.server.1),
+    }
+}
+
+/// The EVE `flow` record of a finished flow.
+fn flow_record<'a>(fl: &'a Flow, ts: Timestamp, reason: &'a str) -> FlowRecord<'a> {
+    let counts = flow_summary(fl);
+    let icmp = matches!(fl.proto, 1 | 58);
+    FlowRecord {
+        ts,
+        flow_id: fl.id,
+        vlan: &[],
+        src_ip: counts.src_ip,
+        src_port: counts.src_port,
+        dest_ip: counts.dest_ip,
+        dest_port: counts.dest_port,
+        proto: fl.proto,
+        app_proto: None,
+        icmp: if icmp { fl.icmp[0] } else { None },
+        response_icmp: if icmp { fl.icmp[1] } else { None },
+        counts,
+        end: ts_of(fl.last_ns),
+        state: fl.state_name(),
+        reason,
+        alerted: fl.alerted,
+        tcp_flags: (fl.proto == 6).then(|| {
+            (
+                fl.tcp_flags[0] | fl.tcp_flags[1],
+                fl.tcp_flags[0],
+                fl.tcp_flags[1],
+            )
+        }),
+        tcp_state: (fl.proto == 6).then(|| fl.tcp.state.name()),
+    }
+}
+
 fn create(path: &Path) -> Result<BufWriter<File>> {
-    Ok(BufWriter::new(
-        File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
-    ))
+    Ok(BufWriter::new(File::create(path).with_context(|| {
+        format!("cannot create {}", path.display())
+    })?))
 }
 
 fn count_packet(c: &mut Counters, p: &Packet<'_>, len: u32) {
@@ -253,7 +339,16 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
     for f in fired {
         let s = engine.sig(f.rule);
         let m = &s.meta;
-        let mut r = AlertRecord::new(ts, src, dst, p.ip_proto.unwrap_or(0), m.gid, m.sid, m.rev, &m.msg);
+        let mut r = AlertRecord::new(
+            ts,
+            src,
+            dst,
+            p.ip_proto.unwrap_or(0),
+            m.gid,
+            m.sid,
+            m.rev,
+            &m.msg,
+        );
         r.pcap_cnt = Some(pcap_cnt);
         r.src_port = p.src_port();
         r.dest_port = p.dst_port();
@@ -276,20 +371,7 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
                 Direction::ToServer => "to_server",
                 Direction::ToClient => "to_client",
             });
-            r.flow = Some(FlowSummary {
-                pkts_toserver: fl.pkts[0],
-                pkts_toclient: fl.pkts[1],
-                bytes_toserver: fl.bytes[0],
-                bytes_toclient: fl.bytes[1],
-                start: Timestamp {
-                    secs: fl.first_ns.div_euclid(1_000_000_000),
-                    nanos: fl.first_ns.rem_euclid(1_000_000_000) as u32,
-                },
-                src_ip: fl.client.0,
-                dest_ip: fl.server.0,
-                src_port: (fl.proto == 6 || fl.proto == 17).then_some(fl.client.1),
-                dest_port: (fl.proto == 6 || fl.proto == 17).then_some(fl.server.1),
-            });
+            r.flow = Some(flow_summary(fl));
         }
         if let Some(t) = m.target {
             use warden_output::{Endpoint, SourceTarget};

