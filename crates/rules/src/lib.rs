@@ -22,6 +22,7 @@ mod parse;
 mod pcre;
 mod portset;
 mod suggest;
+mod threshold_config;
 mod vars;
 
 pub use ast::*;
@@ -31,4 +32,7 @@ pub use files::{load_rule_files, load_rule_str, RuleSetSource};
 pub use ipset::IpSet;
 pub use parse::{parse_rule, parse_rule_at};
 pub use portset::PortSet;
+pub use threshold_config::{
+    parse_threshold_config, RateAction, SuppressTrack, ThresholdConfig, ThresholdEntry,
+};
 pub use vars::{resolve_addr, resolve_header, resolve_ports, ResolvedHeader, VarError, Vars};

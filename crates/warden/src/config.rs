@@ -29,6 +29,30 @@ const HONOURED_KEYS: &[&str] = &[
     "pcap-file.checksum-checks",
 ];
 
+/// EVE output switches read from the config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EveOptions {
+    /// `alert: payload: yes`
+    pub payload: bool,
+    /// `alert: payload-printable: yes`
+    pub payload_printable: bool,
+    /// `alert: packet: yes`
+    pub packet: bool,
+    /// `flow` records.
+    pub flow: bool,
+}
+
+impl Default for EveOptions {
+    fn default() -> Self {
+        EveOptions {
+            payload: false,
+            payload_printable: false,
+            packet: false,
+            flow: true,
+        }
+    }
+}
+
 /// A loaded configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -178,6 +202,50 @@ impl Config {
             .collect()
     }
 
+    /// What the config's `outputs: - eve-log: types:` asks of EVE.
+    /// Without an eve-log section, warden's defaults apply (alerts without
+    /// payload, flow records on).
+    pub fn eve_options(&self) -> EveOptions {
+        let mut opts = EveOptions::default();
+        let Some(Value::Sequence(outputs)) = self.get("outputs") else {
+            return opts;
+        };
+        let Some(eve) = outputs
+            .iter()
+            .find_map(|o| o.as_mapping()?.get("eve-log"))
+            .and_then(Value::as_mapping)
+        else {
+            return opts;
+        };
+        let Some(Value::Sequence(types)) = eve.get("types") else {
+            return opts;
+        };
+        opts.flow = false;
+        for t in types {
+            match t {
+                Value::String(name) if name == "flow" => opts.flow = true,
+                Value::Mapping(m) => {
+                    if m.contains_key("flow") {
+                        opts.flow = true;
+                    }
+                    if let Some(Value::Mapping(alert)) = m.get("alert") {
+                        let flag = |k: &str| {
+                            alert
+                                .get(k)
+                                .and_then(scalar_text)
+                                .is_some_and(|v| matches!(v.as_str(), "yes" | "true" | "on"))
+                        };
+                        opts.payload = flag("payload");
+                        opts.payload_printable = flag("payload-printable");
+                        opts.packet = flag("packet");
+                    }
+                }
+                _ => {}
+            }
+        }
+        opts
+    }
+
     /// Resolves a path named in the config against the config's folder.
     pub fn resolve(&self, p: &Path) -> PathBuf {
         if p.is_absolute() {
@@ -315,6 +383,21 @@ mod tests {
             .contains(&("HOME_NET".into(), "any".into())));
         c.set("no.such.key=1").unwrap();
         assert_eq!(c.unused_overrides(), vec!["no.such.key"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn eve_options_follow_the_outputs_section() {
+        let dir = std::env::temp_dir().join(format!("warden-cfg-eve-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = write(
+            &dir,
+            "c.yaml",
+            "outputs:\n  - fast:\n      enabled: yes\n  - eve-log:\n      types:\n        - alert:\n            payload: yes\n            payload-printable: yes\n        - http\n",
+        );
+        let o = Config::load(&p).unwrap().eve_options();
+        assert!(o.payload && o.payload_printable && !o.packet && !o.flow);
+        assert_eq!(Config::default().eve_options(), EveOptions::default());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -70,6 +70,7 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
             checksum_validation: checksum != ChecksumMode::None,
         },
         flow,
+        eve: cfg.eve_options(),
     };
     run::run(&opts, &loaded)?;
     Ok(ExitCode::SUCCESS)

@@ -25,6 +25,7 @@ pub struct RunOptions {
     pub log_dir: PathBuf,
     pub decode: DecodeOptions,
     pub flow: FlowConfig,
+    pub eve: crate::config::EveOptions,
 }
 
 /// Counters a run keeps for the stats event and the summary.
@@ -104,7 +105,11 @@ pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
             let p = decode(raw.link, raw.data, &opts.decode);
             count_packet(&mut c, &p, raw.orig_len.max(raw.data.len() as u32));
             let mut io_err = None;
+            let log_flows = opts.eve.flow;
             flows.maybe_expire(now, |f| {
+                if !log_flows {
+                    return;
+                }
                 if let Err(e) = eve.flow(&flow_record(f, ts, "timeout")) {
                     io_err.get_or_insert(e);
                 }
@@ -142,6 +147,7 @@ pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
                         Some((flow, t.direction)),
                         ts,
                         raw.index,
+                        &opts.eve,
                     )?;
                 }
                 None => {
@@ -154,7 +160,9 @@ pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
                         },
                         &mut fired,
                     );
-                    write_alerts(&mut eve, &mut fast, engine, &fired, &p, None, ts, raw.index)?;
+                    write_alerts(
+                        &mut eve, &mut fast, engine, &fired, &p, None, ts, raw.index, &opts.eve,
+                    )?;
                 }
             }
             c.alerts += fired.len() as u64;
@@ -164,7 +172,11 @@ pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
     let memuse = flows.memuse();
     let mut io_err = None;
     let last = c.last_ts;
+    let log_flows = opts.eve.flow;
     flows.drain(|f| {
+        if !log_flows {
+            return;
+        }
         if let Err(e) = eve.flow(&flow_record(f, last, "shutdown")) {
             io_err.get_or_insert(e);
         }
@@ -329,6 +341,7 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
     flow: Option<(&Flow, Direction)>,
     ts: Timestamp,
     pcap_cnt: u64,
+    eve_opts: &crate::config::EveOptions,
 ) -> Result<()> {
     if fired.is_empty() {
         return Ok(());
@@ -360,6 +373,14 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
         r.category = &m.category;
         r.severity = m.severity;
         r.metadata = &m.metadata;
+        if eve_opts.payload || eve_opts.payload_printable {
+            r.payload = Some(p.payload);
+            r.payload_printable = eve_opts.payload_printable;
+        }
+        if eve_opts.packet {
+            r.packet = Some(p.frame);
+            r.packet_linktype = p.link.dlt();
+        }
         // IDS mode: drop and reject rules alert only.
         r.action = match f.action {
             SigAction::Pass => "pass",
