@@ -410,6 +410,15 @@ pub enum RuleOption {
     Pcre(Pcre),
     /// Sticky buffer selection (`http.uri;`, `file_data;`, `pkt_data;`...).
     Buffer(Buffer),
+    /// Sticky buffer with an explicit direction (Suricata 8,
+    /// `file.data:to_server;`). Kept apart from [`RuleOption::Buffer`] so
+    /// consumers that ignore the direction cannot over-match silently.
+    DirectedBuffer {
+        /// The buffer.
+        buffer: Buffer,
+        /// [`FlowDir::ToServer`] or [`FlowDir::ToClient`] (never `Either`).
+        dir: FlowDir,
+    },
     /// A transform applied to the current sticky buffer.
     Transform(Transform),
     /// `isdataat`
@@ -422,6 +431,14 @@ pub enum RuleOption {
     ByteExtract(ByteExtract),
     /// `byte_math`
     ByteMath(ByteMath),
+    /// `byte_math` whose `bytes` is a `byte_extract`/`byte_math` variable
+    /// (`byte_math:bytes len, ...`); `math.bytes` is 0 and meaningless.
+    ByteMathVarBytes {
+        /// Everything else of the keyword.
+        math: ByteMath,
+        /// Name of the variable giving the number of bytes.
+        bytes: String,
+    },
     /// `dsize`
     Dsize(IntCmp),
     /// `bsize`

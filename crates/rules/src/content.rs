@@ -159,7 +159,9 @@ fn set_flag(kw: &str, flag: &mut bool, at: usize) -> PResult<()> {
 }
 
 fn int_value(kw: &str, v: Option<&str>, at: usize, min: i64) -> PResult<IntOrVar> {
-    let v = v.ok_or_else(|| perr(at, format!("{kw}: expected a value, found none")))?;
+    let v = v
+        .filter(|x| !x.is_empty())
+        .ok_or_else(|| perr(at, format!("{kw}: expected a value, found none")))?;
     let r = parse_int_or_var(v, "the value").map_err(|m| perr(at, format!("{kw}: {m}")))?;
     if let IntOrVar::Int(n) = r {
         if n < min {
@@ -316,7 +318,13 @@ pub(crate) fn apply_modifier(
                     let l = parse_u64(l)
                         .and_then(|n| u16::try_from(n).ok())
                         .ok_or_else(bad)?;
-                    if l == 0 || usize::from(o) + usize::from(l) > c.pattern.len() {
+                    if l == 0 {
+                        return Err(perr(
+                            at,
+                            "fast_pattern: length 0 is invalid, expected at least 1",
+                        ));
+                    }
+                    if usize::from(o) + usize::from(l) > c.pattern.len() {
                         return Err(perr(at, format!("fast_pattern: offset {o} plus length {l} exceeds the content length {}", c.pattern.len())));
                     }
                     FastPattern {

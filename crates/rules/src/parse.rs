@@ -117,7 +117,7 @@ fn parse_inner(text: &str, loc: &SourceLoc) -> PResult<Rule> {
                 })
             }
             "pcre" => RuleOption::Pcre(parse_pcre(o.value, at)?),
-            _ => crate::options::parse_option(kw, o.value, at)?,
+            _ => crate::options::parse_option(kw, o.value, o.kw_at, at)?,
         };
         let dup = |name: &str| {
             perr(
@@ -172,7 +172,7 @@ fn parse_inner(text: &str, loc: &SourceLoc) -> PResult<Rule> {
             RuleOption::Reference(r) => meta.references.push(r.clone()),
             RuleOption::Metadata(m) => meta.metadata.extend(m.iter().cloned()),
             RuleOption::Content(_) => last_content = Some(options.len()),
-            RuleOption::Buffer(_) => last_content = None,
+            RuleOption::Buffer(_) | RuleOption::DirectedBuffer { .. } => last_content = None,
             _ => {}
         }
         options.push(Spanned {

@@ -391,25 +391,56 @@ fn byte_math(v: Option<&str>, at: usize) -> PResult<RuleOption> {
         let (k, val) = o
             .split_once(char::is_whitespace)
             .map_or((o, ""), |(a, b)| (a, b.trim()));
-        match k {
-            "bytes" => bytes = Some(val),
-            "offset" => offset = Some(val),
-            "oper" => oper = Some(val),
-            "rvalue" => rvalue = Some(val),
-            "result" => result = Some(val),
-            "endian" => extra.push(val),
-            _ => extra.push(o),
+        let slot = match k {
+            "bytes" => &mut bytes,
+            "offset" => &mut offset,
+            "oper" => &mut oper,
+            "rvalue" => &mut rvalue,
+            "result" => &mut result,
+            "endian" => {
+                if !matches!(val, "big" | "little") {
+                    return Err(perr(
+                        at,
+                        format!("byte_math: unknown endian '{val}', expected big or little"),
+                    ));
+                }
+                extra.push(val);
+                continue;
+            }
+            _ => {
+                extra.push(o);
+                continue;
+            }
+        };
+        if slot.replace(val).is_some() {
+            return Err(perr(
+                at,
+                format!("byte_math: field '{k}' given more than once"),
+            ));
         }
     }
     let c = common(kw, extra.into_iter(), at, &[])?;
     let missing = |f: &str| perr(at, format!("byte_math: missing required field '{f}'"));
     let b = bytes.ok_or_else(|| missing("bytes"))?;
+    let mut bytes_var = None;
     m.bytes = match parse_u64(b) {
         Some(n @ 1..=10) => n as u8,
-        _ => {
+        Some(_) => {
             return Err(perr(
                 at,
                 format!("byte_math: number of bytes '{b}' is out of range, expected 1 to 10"),
+            ))
+        }
+        None if is_var_name(b) => {
+            bytes_var = Some(b.to_string());
+            0
+        }
+        None => {
+            return Err(perr(
+                at,
+                format!(
+                    "byte_math: expected the number of bytes as 1 to 10 or a byte_extract/byte_math variable name, found '{b}'"
+                ),
             ))
         }
     };
@@ -448,5 +479,8 @@ fn byte_math(v: Option<&str>, at: usize) -> PResult<RuleOption> {
     m.endian = c.endian.unwrap_or_default();
     m.string = c.string;
     m.bitmask = c.bitmask;
-    Ok(RuleOption::ByteMath(m))
+    Ok(match bytes_var {
+        Some(bytes) => RuleOption::ByteMathVarBytes { math: m, bytes },
+        None => RuleOption::ByteMath(m),
+    })
 }

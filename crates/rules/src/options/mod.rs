@@ -10,7 +10,7 @@ mod post;
 mod state;
 mod transform;
 
-use crate::ast::{Buffer, IntCmp, RuleOption};
+use crate::ast::{Buffer, FlowDir, IntCmp, RuleOption};
 use crate::error::{perr, PResult};
 use crate::num::parse_int_cmp;
 
@@ -49,14 +49,57 @@ pub(crate) fn items(s: &str) -> impl Iterator<Item = &str> {
     s.split(',').map(str::trim)
 }
 
-/// Parse a non-content-modifier option. `kw` is lower-cased.
-pub(crate) fn parse_option(kw: &str, v: Option<&str>, at: usize) -> PResult<RuleOption> {
+/// Buffers of the packet itself, which have no direction.
+fn packet_buffer(b: Buffer) -> bool {
+    matches!(
+        b,
+        Buffer::PktData
+            | Buffer::Base64Data
+            | Buffer::TcpHdr
+            | Buffer::UdpHdr
+            | Buffer::Ipv4Hdr
+            | Buffer::Ipv6Hdr
+            | Buffer::Icmpv4Hdr
+            | Buffer::Icmpv6Hdr
+    )
+}
+
+/// A sticky buffer keyword, optionally with a direction
+/// (`file.data:to_client`).
+fn sticky(kw: &str, b: Buffer, v: Option<&str>, at: usize) -> PResult<RuleOption> {
+    let Some(x) = v else {
+        return Ok(RuleOption::Buffer(b));
+    };
+    if packet_buffer(b) {
+        none(kw, v, at)?;
+    }
+    let dir = match x {
+        "to_server" => FlowDir::ToServer,
+        "to_client" => FlowDir::ToClient,
+        _ => {
+            return Err(perr(
+                at,
+                format!("{kw}: invalid direction '{x}', expected to_server or to_client"),
+            ))
+        }
+    };
+    Ok(RuleOption::DirectedBuffer { buffer: b, dir })
+}
+
+/// Parse a non-content-modifier option. `kw` is lower-cased; `kw_at` is
+/// the offset of the keyword (unknown keywords are reported there), `at`
+/// the offset of the value.
+pub(crate) fn parse_option(
+    kw: &str,
+    v: Option<&str>,
+    kw_at: usize,
+    at: usize,
+) -> PResult<RuleOption> {
     if let Some(r) = meta::parse(kw, v, at) {
         return r;
     }
     if let Some(b) = Buffer::from_sticky_name(kw) {
-        none(kw, v, at)?;
-        return Ok(RuleOption::Buffer(b));
+        return sticky(kw, b, v, at);
     }
     for f in [
         transform::parse,
@@ -77,7 +120,7 @@ pub(crate) fn parse_option(kw: &str, v: Option<&str>, at: usize) -> PResult<Rule
         });
     }
     Err(perr(
-        at,
+        kw_at,
         format!(
             "unknown rule option '{kw}'{}",
             crate::suggest::did_you_mean(kw, all_keywords(), "'")
