@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use pcre2::bytes::RegexBuilder;
 use warden_rules::{
-    resolve_addr, resolve_ports, Action, BitsCmd, BitsOp, Buffer, Classifications, Content,
-    Endian, IntOrVar, IpOpt, Protocol, Rule, RuleOption, Vars,
+    resolve_addr, resolve_ports, Action, BitsCmd, BitsOp, Buffer, Classifications, Content, Endian,
+    IntOrVar, IpOpt, Protocol, Rule, RuleOption, Vars,
 };
 
 use crate::sig::*;
@@ -81,11 +81,7 @@ fn invalid(why: impl Into<String>) -> RejectionKind {
 }
 
 /// Compiles one rule.
-pub fn compile(
-    rule: &Rule,
-    ctx: &BuildContext<'_>,
-    bits: &mut BitNames,
-) -> Result<Sig, Rejection> {
+pub fn compile(rule: &Rule, ctx: &BuildContext<'_>, bits: &mut BitNames) -> Result<Sig, Rejection> {
     compile_inner(rule, ctx, bits).map_err(|kind| Rejection {
         file: rule.loc.file.clone(),
         line: rule.loc.line,
@@ -138,15 +134,27 @@ fn compile_inner(
     };
     let proto = match rule.protocol {
         Protocol::Ip => ProtoMatch::Ip { v4: true, v6: true },
-        Protocol::Ipv4 => ProtoMatch::Ip { v4: true, v6: false },
-        Protocol::Ipv6 => ProtoMatch::Ip { v4: false, v6: true },
+        Protocol::Ipv4 => ProtoMatch::Ip {
+            v4: true,
+            v6: false,
+        },
+        Protocol::Ipv6 => ProtoMatch::Ip {
+            v4: false,
+            v6: true,
+        },
         Protocol::Tcp | Protocol::TcpPkt => ProtoMatch::Transport(6),
         Protocol::Udp | Protocol::UdpPkt => ProtoMatch::Transport(17),
         Protocol::Sctp => ProtoMatch::Transport(132),
         Protocol::Igmp => ProtoMatch::Transport(2),
         Protocol::Icmp => ProtoMatch::Icmp { v4: true, v6: true },
-        Protocol::Icmpv4 => ProtoMatch::Icmp { v4: true, v6: false },
-        Protocol::Icmpv6 => ProtoMatch::Icmp { v4: false, v6: true },
+        Protocol::Icmpv4 => ProtoMatch::Icmp {
+            v4: true,
+            v6: false,
+        },
+        Protocol::Icmpv6 => ProtoMatch::Icmp {
+            v4: false,
+            v6: true,
+        },
         Protocol::Pkthdr => ProtoMatch::Any,
         Protocol::TcpStream => {
             return Err(unsupported(
@@ -181,7 +189,7 @@ fn compile_inner(
     let mut noalert = false;
     let mut threshold = None;
     let mut detection_filter = None;
-    let mut explicit_fp: Option<(BufferKind, usize, Option<(u16, u16)>)> = None;
+    let mut explicit_fp: Option<ExplicitFastPattern> = None;
     let mut has_other = false;
 
     for opt in &rule.options {
@@ -260,22 +268,26 @@ fn compile_inner(
             }
             RuleOption::ByteTest(b) => {
                 has_other = true;
-                let bytes = lit_bytes(&b.bytes, &vars)?;
+                let (bytes, bytes_var) = lit_bytes(&b.bytes, &vars)?;
                 let m = ByteTestM {
                     read: num_read(bytes, b.endian, b.string, b.bitmask)?,
+                    bytes_var,
                     negated: b.negated,
                     op: b.op,
                     value: vars.val(&b.value)?,
                     offset: vars.val(&b.offset)?,
                     relative: b.relative,
                 };
-                chain_for(&mut chains, current).elems.push(Elem::ByteTest(m));
+                chain_for(&mut chains, current)
+                    .elems
+                    .push(Elem::ByteTest(m));
             }
             RuleOption::ByteJump(b) => {
                 has_other = true;
-                let bytes = lit_bytes(&b.bytes, &vars)?;
+                let (bytes, bytes_var) = lit_bytes(&b.bytes, &vars)?;
                 let m = ByteJumpM {
                     read: num_read(bytes, b.endian, b.string, b.bitmask)?,
+                    bytes_var,
                     offset: vars.val(&b.offset)?,
                     relative: b.relative,
                     multiplier: b.multiplier.unwrap_or(1),
@@ -284,7 +296,9 @@ fn compile_inner(
                     from_end: b.from_end,
                     post_offset: b.post_offset.unwrap_or(0),
                 };
-                chain_for(&mut chains, current).elems.push(Elem::ByteJump(m));
+                chain_for(&mut chains, current)
+                    .elems
+                    .push(Elem::ByteJump(m));
             }
             RuleOption::ByteExtract(b) => {
                 has_other = true;
@@ -296,7 +310,9 @@ fn compile_inner(
                     align: b.align.unwrap_or(0),
                     slot: vars.slot(&b.name)?,
                 };
-                chain_for(&mut chains, current).elems.push(Elem::ByteExtract(m));
+                chain_for(&mut chains, current)
+                    .elems
+                    .push(Elem::ByteExtract(m));
             }
             RuleOption::ByteMath(b) => {
                 has_other = true;
@@ -309,14 +325,18 @@ fn compile_inner(
                     rvalue,
                     slot: vars.slot(&b.result)?,
                 };
-                chain_for(&mut chains, current).elems.push(Elem::ByteMath(m));
+                chain_for(&mut chains, current)
+                    .elems
+                    .push(Elem::ByteMath(m));
             }
             RuleOption::Bsize(cmp) => {
                 has_other = true;
                 if current == BufferKind::Payload {
                     return Err(invalid("bsize needs a sticky buffer"));
                 }
-                chain_for(&mut chains, current).elems.push(Elem::Bsize(*cmp));
+                chain_for(&mut chains, current)
+                    .elems
+                    .push(Elem::Bsize(*cmp));
             }
             RuleOption::Dsize(c) => {
                 has_other = true;
@@ -358,9 +378,11 @@ fn compile_inner(
             RuleOption::IpProto(c) => {
                 header(&mut headers, &mut has_other, HeaderCheck::IpProto(*c))
             }
-            RuleOption::IpOpts(o) => {
-                header(&mut headers, &mut has_other, HeaderCheck::IpOpts(ipopt(*o)?))
-            }
+            RuleOption::IpOpts(o) => header(
+                &mut headers,
+                &mut has_other,
+                HeaderCheck::IpOpts(ipopt(*o)?),
+            ),
             RuleOption::SameIp => header(&mut headers, &mut has_other, HeaderCheck::SameIp),
             RuleOption::Fragbits(f) => {
                 header(&mut headers, &mut has_other, HeaderCheck::Fragbits(*f))
@@ -399,7 +421,9 @@ fn compile_inner(
                     .ok_or_else(|| unsupported(format!("decode-event {name}")))?;
                 header(&mut headers, &mut has_other, HeaderCheck::DecodeEvent(ev))
             }
-            RuleOption::FlowAge(c) => header(&mut headers, &mut has_other, HeaderCheck::FlowAge(*c)),
+            RuleOption::FlowAge(c) => {
+                header(&mut headers, &mut has_other, HeaderCheck::FlowAge(*c))
+            }
             RuleOption::FlowPkts(c) => {
                 header(&mut headers, &mut has_other, HeaderCheck::FlowPkts(*c))
             }
@@ -503,11 +527,17 @@ fn compile_content(c: &Content, vars: &Vars8) -> Result<ContentM, RejectionKind>
     Ok(m)
 }
 
-fn lit_bytes(v: &IntOrVar, _vars: &Vars8) -> Result<u8, RejectionKind> {
+/// The byte count of byte_test/byte_jump: a literal, or a byte_extract /
+/// byte_math variable read at run time (then the count used to validate the
+/// rest of the options is a placeholder of 8 and the slot is returned).
+fn lit_bytes(v: &IntOrVar, vars: &Vars8) -> Result<(u8, Option<u8>), RejectionKind> {
     match v {
-        IntOrVar::Int(n) if (1..=23).contains(n) => Ok(*n as u8),
+        IntOrVar::Int(n) if (1..=23).contains(n) => Ok((*n as u8, None)),
         IntOrVar::Int(n) => Err(invalid(format!("byte count {n} out of range 1..23"))),
-        IntOrVar::Var(_) => Err(unsupported("byte count taken from a variable")),
+        IntOrVar::Var(_) => match vars.val(v)? {
+            Val::Var(slot) => Ok((8, Some(slot))),
+            Val::Lit(_) => unreachable!("a variable resolves to a slot"),
+        },
     }
 }
 
@@ -583,13 +613,18 @@ fn ipopt(o: IpOpt) -> Result<warden_packet::Ipv4Options, RejectionKind> {
     })
 }
 
+/// Where a `fast_pattern` content sits: buffer, index in its chain, chop.
+type ExplicitFastPattern = (BufferKind, usize, Option<(u16, u16)>);
+
 /// The content the prefilter indexes the rule under: the explicit
 /// `fast_pattern` if any, else the longest positive payload content.
 fn pick_fast_pattern(
     chains: &[BufferChain],
-    explicit: Option<(BufferKind, usize, Option<(u16, u16)>)>,
+    explicit: Option<ExplicitFastPattern>,
 ) -> Option<FastPattern> {
-    let payload = chains.iter().position(|c| c.buffer == BufferKind::Payload)?;
+    let payload = chains
+        .iter()
+        .position(|c| c.buffer == BufferKind::Payload)?;
     if let Some((buffer, ei, chop)) = explicit {
         if buffer == BufferKind::Payload {
             if let Some(Elem::Content(c)) = chains[payload].elems.get(ei) {
@@ -671,7 +706,10 @@ fn option_name(o: &RuleOption) -> String {
         RuleOption::Tag(_) => "tag".into(),
         other => {
             let dbg = format!("{other:?}");
-            dbg.split(['(', ' ', '{']).next().unwrap_or("?").to_lowercase()
+            dbg.split(['(', ' ', '{'])
+                .next()
+                .unwrap_or("?")
+                .to_lowercase()
         }
     }
 }

@@ -8,7 +8,7 @@ use warden_rules::{Classifications, Rule, Vars};
 use crate::compile::{compile, BitNames, BuildContext, Rejection};
 use crate::header;
 use crate::payload::{run_chain, ChainRun};
-use crate::prefilter::{ProtoClass, Prefilter};
+use crate::prefilter::{Prefilter, ProtoClass};
 use crate::sig::*;
 use crate::threshold::{Thresholds, TrackInput};
 
@@ -73,7 +73,11 @@ pub struct Engine {
 impl Engine {
     /// Compiles `rules`; rules that cannot be honoured are listed in the
     /// report and left out.
-    pub fn build(rules: &[Rule], vars: &Vars, classifications: &Classifications) -> (Engine, LoadReport) {
+    pub fn build(
+        rules: &[Rule],
+        vars: &Vars,
+        classifications: &Classifications,
+    ) -> (Engine, LoadReport) {
         let ctx = BuildContext {
             vars,
             classifications,
@@ -137,7 +141,12 @@ impl Engine {
     /// Inspects one packet; fired rules are appended to `out` in
     /// evaluation order. A matching `pass` rule stops inspection of the
     /// packet and of the rest of its flow.
-    pub fn inspect(&self, st: &mut DetectState, cx: PacketContext<'_, '_>, out: &mut Vec<FiredRule>) {
+    pub fn inspect(
+        &self,
+        st: &mut DetectState,
+        cx: PacketContext<'_, '_>,
+        out: &mut Vec<FiredRule>,
+    ) {
         let p = cx.packet;
         let mut flow = cx.flow;
         if let Some((f, _)) = &flow {
@@ -286,11 +295,14 @@ impl Engine {
                 }
             }
         }
+        // byte_extract/byte_math variables live for the whole rule: a value
+        // extracted in one buffer (ipv4.hdr) can be used in another
+        // (tcp.hdr), as in Suricata. Chains run in the rule's buffer order.
+        st.vars = [0; 16];
         for chain in &s.chains {
             let Some(buf) = buffer(chain.buffer, p) else {
                 return false;
             };
-            st.vars = [0; 16];
             if !run_chain(&chain.elems, buf, &mut ChainRun::new(&mut st.vars)) {
                 return false;
             }

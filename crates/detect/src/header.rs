@@ -9,11 +9,7 @@ use warden_rules::{FlagModifier, FlowCount, FlowDir, Fragbits, IntCmp, TcpFlagsM
 use crate::sig::HeaderCheck;
 
 /// True when every check holds for this packet.
-pub fn check_all(
-    checks: &[HeaderCheck],
-    p: &Packet<'_>,
-    flow: Option<(&Flow, Direction)>,
-) -> bool {
+pub fn check_all(checks: &[HeaderCheck], p: &Packet<'_>, flow: Option<(&Flow, Direction)>) -> bool {
     checks.iter().all(|c| check(c, p, flow))
 }
 
@@ -59,7 +55,7 @@ fn check(c: &HeaderCheck, p: &Packet<'_>, flow: Option<(&Flow, Direction)>) -> b
         HeaderCheck::Icode(c) => cmp(c, icmp.map(|i| u64::from(i.code))),
         HeaderCheck::IcmpId(c) => cmp(c, icmp.and_then(|i| i.id).map(u64::from)),
         HeaderCheck::IcmpSeq(c) => cmp(c, icmp.and_then(|i| i.seq).map(u64::from)),
-        HeaderCheck::Dsize(c) => c.matches(p.payload.len() as u64),
+        HeaderCheck::Dsize(c) => dsize(c, p.payload.len()),
         HeaderCheck::VlanId { cmp: c, layer } => {
             let ids = p.vlans();
             match layer {
@@ -83,6 +79,23 @@ fn check(c: &HeaderCheck, p: &Packet<'_>, flow: Option<(&Flow, Direction)>) -> b
         HeaderCheck::FlowPkts(fc) => flow.is_some_and(|(f, d)| flow_count(fc, &f.pkts, d)),
         HeaderCheck::FlowBytes(fc) => flow.is_some_and(|(f, d)| flow_count(fc, &f.bytes, d)),
     }
+}
+
+/// `dsize`, with Suricata's payload requirement: ranges, `>`, `>=` and `!N`
+/// only apply to packets that carry a payload (an empty packet never
+/// matches them, not even `dsize:!9`), `dsize:N` with N > 0 likewise, and
+/// `dsize:0` only to packets without one. `<` and `<=` admit both.
+fn dsize(c: &IntCmp, len: usize) -> bool {
+    use warden_rules::CmpOp;
+    let needs_payload = match c.op {
+        CmpOp::Range | CmpOp::Gt | CmpOp::Ge | CmpOp::Ne => true,
+        CmpOp::Eq => c.a > 0,
+        _ => false,
+    };
+    if needs_payload && len == 0 {
+        return false;
+    }
+    c.matches(len as u64)
 }
 
 fn flow_count(fc: &FlowCount, counts: &[u64; 2], _dir: Direction) -> bool {
@@ -112,6 +125,25 @@ fn flag_match(actual: u8, want: u8, modifier: Option<FlagModifier>, ignore: u8) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dsize_payload_requirement_as_suricata() {
+        use warden_rules::CmpOp;
+        let c = |op, a, b| IntCmp { op, a, b };
+        // dsize:!9 does not match an empty packet (Suricata requires a payload)
+        assert!(!dsize(&c(CmpOp::Ne, 9, 0), 0));
+        assert!(dsize(&c(CmpOp::Ne, 9, 0), 10));
+        assert!(!dsize(&c(CmpOp::Ne, 9, 0), 9));
+        // >=, > and ranges need a payload too; < and <= do not
+        assert!(!dsize(&c(CmpOp::Ge, 0, 0), 0));
+        assert!(!dsize(&c(CmpOp::Range, 0, 20), 0));
+        assert!(dsize(&c(CmpOp::Lt, 10, 0), 0));
+        assert!(dsize(&c(CmpOp::Le, 10, 0), 0));
+        // dsize:0 only matches empty packets, dsize:10 only 10-byte ones
+        assert!(dsize(&c(CmpOp::Eq, 0, 0), 0));
+        assert!(!dsize(&c(CmpOp::Eq, 0, 0), 1));
+        assert!(dsize(&c(CmpOp::Eq, 10, 0), 10));
+    }
 
     #[test]
     fn flag_modifiers() {

@@ -86,7 +86,10 @@ fn step(elems: &[Elem], i: usize, buf: &[u8], prev_end: usize, run: &mut ChainRu
         Elem::ByteTest(b) => {
             let base = if b.relative { prev_end as i64 } else { 0 };
             let at = base + val(b.offset, run.vars);
-            let Some(v) = read_num(buf, at, &b.read) else {
+            let Some(read) = var_read(&b.read, b.bytes_var, run.vars) else {
+                return false;
+            };
+            let Some(v) = read_num(buf, at, &read) else {
                 return false;
             };
             let want = val(b.value, run.vars) as u64;
@@ -104,7 +107,10 @@ fn step(elems: &[Elem], i: usize, buf: &[u8], prev_end: usize, run: &mut ChainRu
         Elem::ByteJump(b) => {
             let base = if b.relative { prev_end as i64 } else { 0 };
             let at = base + val(b.offset, run.vars);
-            let Some(v) = read_num(buf, at, &b.read) else {
+            let Some(read) = var_read(&b.read, b.bytes_var, run.vars) else {
+                return false;
+            };
+            let Some(v) = read_num(buf, at, &read) else {
                 return false;
             };
             let mut jump = (v as i64).saturating_mul(i64::from(b.multiplier));
@@ -116,7 +122,7 @@ fn step(elems: &[Elem], i: usize, buf: &[u8], prev_end: usize, run: &mut ChainRu
             } else if b.from_end {
                 buf.len() as i64 + jump
             } else {
-                at + i64::from(b.read.bytes) + jump
+                at + i64::from(read.bytes) + jump
             } + b.post_offset;
             if new_pos < 0 || new_pos > buf.len() as i64 {
                 return false;
@@ -166,6 +172,24 @@ fn step(elems: &[Elem], i: usize, buf: &[u8], prev_end: usize, run: &mut ChainRu
         }
         Elem::Bsize(cmp) => cmp.matches(buf.len() as u64) && step(elems, i + 1, buf, prev_end, run),
     }
+}
+
+/// The read of a byte_test/byte_jump whose byte count may come from a
+/// variable: at run time the count must be 0..=8 for a binary read (0
+/// reads nothing and yields 0, as in Suricata) and 1..=23 for a string.
+fn var_read(r: &NumRead, bytes_var: Option<u8>, vars: &[i64; 16]) -> Option<NumRead> {
+    let Some(slot) = bytes_var else {
+        return Some(*r);
+    };
+    let n = vars[usize::from(slot)];
+    let max = if r.string.is_some() { 23 } else { 8 };
+    if !(0..=max).contains(&n) {
+        return None;
+    }
+    Some(NumRead {
+        bytes: n as u8,
+        ..*r
+    })
 }
 
 /// The window `[start, end)` a content must lie in, or None if empty.
@@ -374,7 +398,10 @@ mod tests {
         b.distance = Some(Val::Lit(0));
         b.within = Some(Val::Lit(1));
         // first 'a' is not followed by 'b', the second one is: needs retry
-        assert!(run(&[Elem::Content(a.clone()), Elem::Content(b.clone())], b"axab"));
+        assert!(run(
+            &[Elem::Content(a.clone()), Elem::Content(b.clone())],
+            b"axab"
+        ));
         assert!(!run(&[Elem::Content(a), Elem::Content(b)], b"axaxb"));
     }
 
@@ -433,6 +460,67 @@ mod tests {
     }
 
     #[test]
+    fn byte_jump_count_from_variable() {
+        // detect-bytejump-02: content, byte_extract:1,4,n,relative (n = 0),
+        // byte_jump:n,0,relative, isdataat:1,relative
+        let rd = |bytes| NumRead {
+            bytes,
+            endian: Endian::Big,
+            string: None,
+            bitmask: None,
+        };
+        let ex = ByteExtractM {
+            read: rd(1),
+            offset: 4,
+            relative: true,
+            multiplier: 1,
+            align: 0,
+            slot: 0,
+        };
+        let jump = ByteJumpM {
+            read: rd(8),
+            bytes_var: Some(0),
+            offset: Val::Lit(0),
+            relative: true,
+            multiplier: 1,
+            align: false,
+            from_beginning: false,
+            from_end: false,
+            post_offset: 0,
+        };
+        let chain = [
+            Elem::Content(content("\0\0\0")),
+            Elem::ByteExtract(ex.clone()),
+            Elem::ByteJump(jump.clone()),
+            Elem::IsDataAt {
+                offset: Val::Lit(1),
+                negated: false,
+                relative: true,
+            },
+        ];
+        assert!(run(&chain, b"\0\0\0\x05\x34\x23\x06\0\x21\x0a"));
+        // a count of 1 read from the packet: jumps over 1 + value bytes
+        let chain = [
+            Elem::ByteExtract(ByteExtractM {
+                relative: false,
+                offset: 0,
+                ..ex
+            }),
+            Elem::ByteJump(jump),
+            Elem::Content(ContentM {
+                distance: Some(Val::Lit(0)),
+                within: Some(Val::Lit(1)),
+                ..content("Z")
+            }),
+        ];
+        // n = 1 at [0]; byte_jump reads 1 byte at [1] (= 2), lands at 1+1+2 = 4
+        assert!(run(&chain, b"\x01\x02xxZ"));
+        assert!(!run(&chain, b"\x01\x03xxZ"));
+        // a count beyond 8 for a binary read never matches
+        assert!(!run(&chain, b"\x09\x02xxZ"));
+    }
+
+    #[test]
     fn read_num_forms() {
         let r = |bytes, endian, string| NumRead {
             bytes,
@@ -440,10 +528,22 @@ mod tests {
             string,
             bitmask: None,
         };
-        assert_eq!(read_num(b"\x01\x02", 0, &r(2, Endian::Big, None)), Some(0x0102));
-        assert_eq!(read_num(b"\x01\x02", 0, &r(2, Endian::Little, None)), Some(0x0201));
-        assert_eq!(read_num(b"123x", 0, &r(3, Endian::Big, Some(NumBase::Dec))), Some(123));
-        assert_eq!(read_num(b"1f", 0, &r(2, Endian::Big, Some(NumBase::Hex))), Some(31));
+        assert_eq!(
+            read_num(b"\x01\x02", 0, &r(2, Endian::Big, None)),
+            Some(0x0102)
+        );
+        assert_eq!(
+            read_num(b"\x01\x02", 0, &r(2, Endian::Little, None)),
+            Some(0x0201)
+        );
+        assert_eq!(
+            read_num(b"123x", 0, &r(3, Endian::Big, Some(NumBase::Dec))),
+            Some(123)
+        );
+        assert_eq!(
+            read_num(b"1f", 0, &r(2, Endian::Big, Some(NumBase::Hex))),
+            Some(31)
+        );
         assert_eq!(read_num(b"\x01", 0, &r(2, Endian::Big, None)), None);
         assert_eq!(read_num(b"\x01", -1, &r(1, Endian::Big, None)), None);
     }

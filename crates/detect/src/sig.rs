@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use warden_rules::{
-    ByteTestOp, ByteMathOp, DetectionFilter, Endian, FlowFlags, IntCmp, IpSet, NumBase, PortSet,
-    TcpFlagsMatch, Target, Threshold,
+    ByteMathOp, ByteTestOp, DetectionFilter, Endian, FlowFlags, IntCmp, IpSet, NumBase, PortSet,
+    Target, TcpFlagsMatch, Threshold,
 };
 
 /// What a rule does when it matches.
@@ -134,6 +134,9 @@ pub struct NumRead {
 #[derive(Clone, Debug)]
 pub struct ByteTestM {
     pub read: NumRead,
+    /// Byte count taken at run time from this variable slot (`read.bytes`
+    /// is then only a placeholder).
+    pub bytes_var: Option<u8>,
     pub negated: bool,
     pub op: ByteTestOp,
     pub value: Val,
@@ -144,6 +147,8 @@ pub struct ByteTestM {
 #[derive(Clone, Debug)]
 pub struct ByteJumpM {
     pub read: NumRead,
+    /// Byte count taken at run time from this variable slot.
+    pub bytes_var: Option<u8>,
     pub offset: Val,
     pub relative: bool,
     pub multiplier: u32,
@@ -178,7 +183,11 @@ pub struct ByteMathM {
 pub enum Elem {
     Content(ContentM),
     Pcre(PcreM),
-    IsDataAt { offset: Val, negated: bool, relative: bool },
+    IsDataAt {
+        offset: Val,
+        negated: bool,
+        relative: bool,
+    },
     ByteTest(ByteTestM),
     ByteJump(ByteJumpM),
     ByteExtract(ByteExtractM),

@@ -68,7 +68,8 @@ impl Thresholds {
             count: 0,
             next: 1,
         });
-        let expired = th.kind != ThresholdKind::Backoff && now - e.window_start >= window && window > 0;
+        let expired =
+            th.kind != ThresholdKind::Backoff && now - e.window_start >= window && window > 0;
         match th.kind {
             ThresholdKind::Limit => {
                 if expired {
@@ -202,7 +203,9 @@ mod tests {
             count: 2,
             seconds: 60,
         };
-        let got: Vec<bool> = (0..4).map(|_| t.detection_filter(0, &d, &input(1))).collect();
+        let got: Vec<bool> = (0..4)
+            .map(|_| t.detection_filter(0, &d, &input(1)))
+            .collect();
         assert_eq!(got, [false, false, true, true]);
     }
 }
