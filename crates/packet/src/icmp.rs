@@ -65,6 +65,7 @@ pub(crate) fn decode_v4<'a>(p: &mut Packet<'a>, d: &'a [u8], check: bool) {
         }
     }
     let echo = v4_has_id_seq(t);
+    let hlen = v4_header_len(p, d);
     p.icmpv4 = Some(Icmp {
         icmp_type: t,
         code,
@@ -72,9 +73,29 @@ pub(crate) fn decode_v4<'a>(p: &mut Packet<'a>, d: &'a [u8], check: bool) {
         checksum_valid: check.then(|| checksum::checksum(d) == 0),
         id: echo.then(|| be16(d, 4)),
         seq: echo.then(|| be16(d, 6)),
-        header: &d[..8],
+        header: &d[..hlen],
     });
-    p.payload = &d[8..];
+    p.payload = &d[hlen..];
+}
+
+/// Length of the ICMPv4 header as Suricata counts it (the extent of the
+/// `icmpv4.hdr` buffer; the payload starts after it): 8 bytes, plus the
+/// three timestamps of timestamp request/reply (12 bytes) and the address
+/// entries of a router advertisement (count × entry size × 4 bytes) when
+/// they are all there. When they are not, `icmpv4.ipv4_trunc_pkt` is
+/// raised and the header stays 8 bytes. `d` is at least 8 bytes.
+fn v4_header_len(p: &mut Packet<'_>, d: &[u8]) -> usize {
+    let extra = match d[0] {
+        13 | 14 => 12,
+        9 => usize::from(d[4]) * usize::from(d[5]) * 4,
+        _ => 0,
+    };
+    if d.len() < 8 + extra {
+        p.set_event(DecodeEvent::Icmpv4Ipv4TruncPkt);
+        8
+    } else {
+        8 + extra
+    }
 }
 
 /// Highest valid code per known ICMPv6 type, `None` for unknown types.

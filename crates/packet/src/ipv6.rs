@@ -61,7 +61,8 @@ pub struct Ipv6<'a> {
     pub src: IpAddr,
     /// Destination address.
     pub dst: IpAddr,
-    /// The 40-byte fixed header.
+    /// The 40-byte fixed header followed by the extension headers walked
+    /// (`ext.len` bytes), as Suricata's `ipv6.hdr` buffer.
     pub header: &'a [u8],
     /// Extension-header chain summary.
     pub ext: Ipv6ExtHeaders,
@@ -111,6 +112,9 @@ pub(crate) fn decode<'a>(p: &mut Packet<'a>, data: &'a [u8], opts: &DecodeOption
     };
     let (nh, body) = walk_ext(p, &mut h.ext, data[6], &data[40..end]);
     h.upper_proto = nh;
+    // As Suricata's `ipv6.hdr`: the fixed header plus the extension
+    // headers walked.
+    h.header = &data[..40 + usize::from(h.ext.len)];
     if let Some(f) = h.ext.fragment {
         let frag_end = u32::from(f.offset) * 8 + body.len() as u32;
         if frag_end > 65535 {

@@ -34,6 +34,7 @@ pub mod icmp;
 pub mod ipv4;
 pub mod ipv6;
 pub mod link;
+pub mod nsh;
 pub mod tcp;
 pub mod udp;
 pub mod vlan;
@@ -45,6 +46,7 @@ pub use icmp::Icmp;
 pub use ipv4::{Ipv4, Ipv4Options};
 pub use ipv6::{Ipv6, Ipv6ExtHeaders, Ipv6Fragment};
 pub use link::LinkType;
+pub use nsh::Nsh;
 pub use tcp::{flags as tcp_flags, Tcp, TcpOptions};
 pub use udp::Udp;
 
@@ -127,7 +129,11 @@ pub struct Packet<'a> {
     /// Number of VLAN tags read (at most 3).
     pub vlan_count: u8,
     /// Ethertype of the L3 payload (after VLAN tags), when the link has one.
+    /// Behind NSH this is the inner frame's (IPv4/IPv6 for next protocol
+    /// 1/2), as Suricata sees it.
     pub ethertype: Option<u16>,
+    /// Network Service Header the L3 was carried in, if any.
+    pub nsh: Option<Nsh>,
     /// IPv4 header, when the L3 is IPv4.
     pub ipv4: Option<Ipv4<'a>>,
     /// IPv6 header and extension-header chain, when the L3 is IPv6.
@@ -142,6 +148,11 @@ pub struct Packet<'a> {
     pub icmpv4: Option<Icmp<'a>>,
     /// ICMPv6 header.
     pub icmpv6: Option<Icmp<'a>>,
+    /// IP-in-IP tunnel (IPv4 or IPv6 carried directly in IPv4 or IPv6,
+    /// protocol 4 or 41) whose inner header looked right: the inner packet
+    /// is decoded separately, as Suricata's tunnel packet, by decoding
+    /// `data` with [`LinkType::RawIp`].
+    pub tunnel: Option<Tunnel<'a>>,
     /// L4 payload: for TCP/UDP/ICMP the bytes after their header, otherwise
     /// the L3 payload; bounded by the IP length (never link padding).
     pub payload: &'a [u8],
@@ -156,6 +167,7 @@ impl<'a> Packet<'a> {
             vlan_ids: [0; 3],
             vlan_count: 0,
             ethertype: None,
+            nsh: None,
             ipv4: None,
             ipv6: None,
             ip_proto: None,
@@ -163,6 +175,7 @@ impl<'a> Packet<'a> {
             udp: None,
             icmpv4: None,
             icmpv6: None,
+            tunnel: None,
             payload: &[],
         }
     }
@@ -243,6 +256,15 @@ impl<'a> Packet<'a> {
     }
 }
 
+/// An IP packet carried directly in IP (see [`Packet::tunnel`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tunnel<'a> {
+    /// Inner IP version (4 or 6).
+    pub version: u8,
+    /// The inner IP packet.
+    pub data: &'a [u8],
+}
+
 /// Decodes one frame captured on a link of type `link`.
 pub fn decode<'a>(link: LinkType, frame: &'a [u8], opts: &DecodeOptions) -> Packet<'a> {
     let mut p = Packet::empty(link, frame);
@@ -279,6 +301,7 @@ pub(crate) fn decode_ethertype<'a>(
     match ethertype {
         link::ETHERTYPE_IPV4 => ipv4::decode(p, data, opts),
         link::ETHERTYPE_IPV6 => ipv6::decode(p, data, opts),
+        nsh::ETHERTYPE_NSH => nsh::decode(p, data, opts),
         _ => {
             if !link::is_known_ethertype(ethertype) {
                 p.set_event(DecodeEvent::EthernetUnknownEthertype);
@@ -316,8 +339,46 @@ pub(crate) fn decode_l4<'a>(
             }
             icmp::decode_v6(p, data, pseudo, check)
         }
+        proto::IPIP | proto::IPV6 => ip_in_ip(p, proto, data, matches!(pseudo, Pseudo::V6(..))),
         _ => {}
     }
+}
+
+/// IPv4 (protocol 4) or IPv6 (41) carried in IP. Over IPv6, an inner
+/// packet too short for its header or of the wrong version raises
+/// Suricata's `ipv6.ipv4_in_ipv6_*` / `ipv6.ipv6_in_ipv6_*` events on the
+/// outer packet; otherwise the inner packet is offered as
+/// [`Packet::tunnel`] (over IPv4 the inner packet's own decoding reports
+/// what is wrong with it, so it is always offered).
+fn ip_in_ip<'a>(p: &mut Packet<'a>, proto: u8, data: &'a [u8], over_v6: bool) {
+    let (version, min, too_small, wrong) = if proto == proto::IPIP {
+        (
+            4,
+            20,
+            DecodeEvent::Ipv6Ipv4InIpv6TooSmall,
+            DecodeEvent::Ipv6Ipv4InIpv6WrongVersion,
+        )
+    } else {
+        (
+            6,
+            40,
+            DecodeEvent::Ipv6Ipv6InIpv6TooSmall,
+            DecodeEvent::Ipv6Ipv6InIpv6WrongVersion,
+        )
+    };
+    if over_v6 {
+        if data.len() < min {
+            p.set_event(too_small);
+            return;
+        }
+        if data[0] >> 4 != version {
+            p.set_event(wrong);
+            return;
+        }
+    } else if data.is_empty() {
+        return;
+    }
+    p.tunnel = Some(Tunnel { version, data });
 }
 
 #[inline]

@@ -117,7 +117,7 @@ pub(crate) fn decode<'a>(p: &mut Packet<'a>, frame: &'a [u8], opts: &DecodeOptio
     }
 }
 
-fn ethernet<'a>(p: &mut Packet<'a>, frame: &'a [u8], opts: &DecodeOptions) {
+pub(crate) fn ethernet<'a>(p: &mut Packet<'a>, frame: &'a [u8], opts: &DecodeOptions) {
     if frame.len() < 14 {
         p.set_event(DecodeEvent::EthernetPktTooSmall);
         return;

@@ -45,7 +45,9 @@ pub(crate) fn dispatch<'a>(
         if !is_vlan(ethertype)
             && !matches!(
                 ethertype,
-                crate::link::ETHERTYPE_IPV4 | crate::link::ETHERTYPE_IPV6
+                crate::link::ETHERTYPE_IPV4
+                    | crate::link::ETHERTYPE_IPV6
+                    | crate::nsh::ETHERTYPE_NSH
             )
             && !crate::link::is_known_ethertype(ethertype)
         {

@@ -156,7 +156,7 @@ fn ipv6_tcp_udp_icmp() {
     );
     assert_eq!(h.src, IpAddr::V6(A6));
     assert_eq!(h.payload_len as usize, 20 + 5);
-    assert_eq!(h.header.len(), 40);
+    assert_eq!(h.header.len(), 40); // no extension headers
     assert_eq!(p.tcp.as_ref().unwrap().checksum_valid, Some(true));
     assert_eq!(p.payload, b"GET /");
 
