@@ -314,11 +314,20 @@ fn compile_inner(
                     .elems
                     .push(Elem::ByteExtract(m));
             }
-            RuleOption::ByteMath(b) => {
+            RuleOption::ByteMath(_) | RuleOption::ByteMathVarBytes { .. } => {
                 has_other = true;
+                let (b, bytes, bytes_var) = match &opt.node {
+                    RuleOption::ByteMathVarBytes { math, bytes } => {
+                        let (n, slot) = lit_bytes(&IntOrVar::Var(bytes.clone()), &vars)?;
+                        (math, n, slot)
+                    }
+                    RuleOption::ByteMath(b) => (b, b.bytes, None),
+                    _ => unreachable!("matched above"),
+                };
                 let rvalue = vars.val(&b.rvalue)?;
                 let m = ByteMathM {
-                    read: num_read(b.bytes, b.endian, b.string, b.bitmask)?,
+                    read: num_read(bytes, b.endian, b.string, b.bitmask)?,
+                    bytes_var,
                     offset: b.offset,
                     relative: b.relative,
                     oper: b.oper,

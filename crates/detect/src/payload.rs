@@ -149,7 +149,10 @@ fn step(elems: &[Elem], i: usize, buf: &[u8], prev_end: usize, run: &mut ChainRu
         Elem::ByteMath(b) => {
             let base = if b.relative { prev_end as i64 } else { 0 };
             let at = base + b.offset;
-            let Some(v) = read_num(buf, at, &b.read) else {
+            let Some(read) = var_read(&b.read, b.bytes_var, run.vars) else {
+                return false;
+            };
+            let Some(v) = read_num(buf, at, &read) else {
                 return false;
             };
             let r = val(b.rvalue, run.vars);
@@ -518,6 +521,43 @@ mod tests {
         assert!(!run(&chain, b"\x01\x03xxZ"));
         // a count beyond 8 for a binary read never matches
         assert!(!run(&chain, b"\x09\x02xxZ"));
+    }
+
+    #[test]
+    fn byte_math_count_from_variable() {
+        let rd = |bytes| NumRead {
+            bytes,
+            endian: Endian::Big,
+            string: None,
+            bitmask: None,
+        };
+        // n = 2 (byte 0); byte_math reads n bytes at 1 (0x0102) + 1 -> slot 1
+        let chain = [
+            Elem::ByteExtract(ByteExtractM {
+                read: rd(1),
+                offset: 0,
+                relative: false,
+                multiplier: 1,
+                align: 0,
+                slot: 0,
+            }),
+            Elem::ByteMath(ByteMathM {
+                read: rd(8),
+                bytes_var: Some(0),
+                offset: 1,
+                relative: false,
+                oper: ByteMathOp::Add,
+                rvalue: Val::Lit(1),
+                slot: 1,
+            }),
+        ];
+        let mut vars = [0i64; 16];
+        assert!(run_chain(
+            &chain,
+            b"\x02\x01\x02",
+            &mut ChainRun::new(&mut vars)
+        ));
+        assert_eq!(vars[1], 0x0103);
     }
 
     #[test]

@@ -171,6 +171,8 @@ pub struct ByteExtractM {
 #[derive(Clone, Debug)]
 pub struct ByteMathM {
     pub read: NumRead,
+    /// Byte count taken at run time from this variable slot.
+    pub bytes_var: Option<u8>,
     pub offset: i64,
     pub relative: bool,
     pub oper: ByteMathOp,
