@@ -11,10 +11,15 @@
 #![warn(missing_docs)]
 
 mod budget;
+pub mod defrag;
 mod overlap;
 pub mod tcp;
 
 pub use budget::MemBudget;
+pub use defrag::{
+    DefragConfig, DefragEvents, DefragOutcome, DefragPolicy, DefragStats, Defragmenter, FragKey,
+    Fragment,
+};
 pub use tcp::{
     Gap, OverlapPolicy, Ready, Reassembler, ReassemblyConfig, ReassemblyStats, StreamEvents,
     TcpStreams,
