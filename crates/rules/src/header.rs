@@ -45,6 +45,22 @@ fn fields(h: &str) -> Vec<(usize, &str)> {
 
 /// Parse the header text (everything before `(`).
 pub(crate) fn parse_header(h: &str) -> PResult<Header> {
+    let mut open = Vec::new();
+    for (i, c) in h.char_indices() {
+        match c {
+            '[' => open.push(i),
+            ']' if open.pop().is_none() => {
+                return Err(perr(i, "unexpected ']' without a matching '['"));
+            }
+            _ => {}
+        }
+    }
+    if let Some(&i) = open.first() {
+        return Err(perr(
+            i,
+            "unclosed '[' in the header, expected a matching ']'",
+        ));
+    }
     let f = fields(h);
     if f.len() != 7 {
         return Err(perr(

@@ -163,7 +163,11 @@ fn header() {
         e("alert tcp 1.2.3.4/33 any -> any any (sid:1;)"),
         "invalid prefix length in '1.2.3.4/33', expected 0 to 32"
     );
-    assert_eq!(e("alert tcp [1.2.3.4 any -> any any (sid:1;)"), "expected 7 header fields (action protocol src_addr src_port direction dst_addr dst_port), found 3");
+    assert_eq!(
+        e("alert tcp [1.2.3.4 any -> any any (sid:1;)"),
+        "unclosed '[' in the header, expected a matching ']'"
+    );
+    assert_eq!(e("alert tcp any any -> any any any (sid:1;)"), "expected 7 header fields (action protocol src_addr src_port direction dst_addr dst_port), found 8");
     assert_eq!(
         e("alert tcp any any -> any any sid:1;"),
         "expected '(' starting the rule options, found end of rule"
