@@ -24,7 +24,10 @@
 
 #![forbid(unsafe_code)]
 
+pub mod detect_proto;
+pub mod dns;
 pub mod http;
+pub mod tls;
 
 /// An application-layer protocol, as named in rules (`alert http ...`) and
 /// in EVE's `app_proto` field.
