@@ -48,7 +48,7 @@ pub struct FiredRule {
 pub struct DetectState {
     pub thresholds: Thresholds,
     candidates: Vec<u32>,
-    seen: Vec<u64>,
+    prefilter: crate::prefilter::Scratch,
     vars: [i64; 16],
     /// Alerts removed by thresholds / detection filters.
     pub suppressed: u64,
@@ -155,16 +155,6 @@ impl Engine {
             }
         }
         let class = ProtoClass::of_packet(p.ip_proto);
-        let mut candidates = std::mem::take(&mut st.candidates);
-        candidates.clear();
-        self.prefilter.candidates(
-            class,
-            p.src_port(),
-            p.dst_port(),
-            p.payload,
-            &mut st.seen,
-            &mut candidates,
-        );
         let iponly_bit = match &flow {
             Some((_, Direction::ToServer)) => flow_flags::IPONLY_TOSERVER,
             Some((_, Direction::ToClient)) => flow_flags::IPONLY_TOCLIENT,
@@ -174,14 +164,22 @@ impl Engine {
             Some((f, _)) => f.flags & iponly_bit != 0,
             None => false,
         };
+        let mut candidates = std::mem::take(&mut st.candidates);
+        candidates.clear();
+        self.prefilter.candidates(
+            class,
+            p.src_port(),
+            p.dst_port(),
+            p.payload,
+            !iponly_done,
+            &mut st.prefilter,
+            &mut candidates,
+        );
         let mut fired = 0usize;
         let src = p.src_ip();
         let dst = p.dst_ip();
         for &ri in &candidates {
             let s = &self.sigs[ri as usize];
-            if s.ip_only && iponly_done {
-                continue;
-            }
             if !self.matches(s, st, p, flow.as_ref().map(|(f, d)| (&**f, *d))) {
                 continue;
             }
@@ -263,7 +261,7 @@ impl Engine {
             let Some((f, dir)) = flow else {
                 return false;
             };
-            let est = f.is_established();
+            let est = f.pkt_established;
             if ff.established && !est || ff.not_established && est {
                 return false;
             }

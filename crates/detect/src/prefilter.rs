@@ -74,11 +74,10 @@ impl Group {
         }
     }
 
-    /// Appends this group's candidate rules for `payload` to `out`.
-    /// `seen` is scratch of at least `pattern_count()` bits, all clear on
-    /// entry and left clear on return.
-    pub fn candidates(&self, payload: &[u8], seen: &mut Vec<u64>, out: &mut Vec<u32>) {
-        out.extend_from_slice(&self.always);
+    /// Appends to `hits` the rules whose fast pattern occurs in
+    /// `payload` (unsorted, each rule once). `seen` is scratch, all clear
+    /// on entry and left clear on return.
+    pub fn hits(&self, payload: &[u8], seen: &mut Vec<u64>, hits: &mut Vec<u32>) {
         let Some(ac) = &self.automaton else {
             return;
         };
@@ -89,19 +88,24 @@ impl Group {
         if seen.len() < words {
             seen.resize(words, 0);
         }
-        let start = out.len();
+        let mut any = false;
         for m in ac.find_overlapping_iter(payload) {
             let id = m.pattern().as_usize();
             let (w, b) = (id / 64, 1u64 << (id % 64));
             if seen[w] & b == 0 {
                 seen[w] |= b;
-                out.extend_from_slice(&self.pattern_rules[id]);
+                any = true;
+                hits.extend_from_slice(&self.pattern_rules[id]);
             }
         }
-        // clear only the bits we set, via the rules we added
-        if out.len() > start {
+        if any {
             seen[..words].iter_mut().for_each(|w| *w = 0);
         }
+    }
+
+    /// Rules of the group without a fast pattern, in engine order.
+    pub fn always(&self) -> &[u32] {
+        &self.always
     }
 
     pub fn rule_count(&self) -> usize {
@@ -118,6 +122,9 @@ pub struct ProtoGroups {
     pub by_dport: HashMap<u16, Group>,
     pub by_sport: HashMap<u16, Group>,
     pub catch_all: Group,
+    /// IP-only rules (addresses only): evaluated once per flow direction,
+    /// so kept out of the per-packet groups.
+    pub ip_only: Vec<u32>,
 }
 
 /// Protocol classes the prefilter separates.
@@ -176,30 +183,74 @@ impl Prefilter {
         Prefilter { classes }
     }
 
-    /// Candidate rules for a packet, sorted by engine order and unique.
+    /// Candidate rules for a packet, in engine order, each once: the
+    /// groups' rules without a fast pattern, the rules whose fast pattern
+    /// occurs in the payload, and (when `with_ip_only`) the IP-only rules.
+    /// The groups are disjoint, so the sorted lists are merged, not
+    /// deduplicated.
+    #[allow(clippy::too_many_arguments)]
     pub fn candidates(
         &self,
         class: ProtoClass,
         sport: Option<u16>,
         dport: Option<u16>,
         payload: &[u8],
-        seen: &mut Vec<u64>,
+        with_ip_only: bool,
+        scratch: &mut Scratch,
         out: &mut Vec<u32>,
     ) {
         let g = &self.classes[class as usize];
-        g.catch_all.candidates(payload, seen, out);
-        if let Some(dp) = dport {
-            if let Some(grp) = g.by_dport.get(&dp) {
-                grp.candidates(payload, seen, out);
+        let dgroup = dport.and_then(|dp| g.by_dport.get(&dp));
+        let sgroup = sport.and_then(|sp| g.by_sport.get(&sp));
+        scratch.hits.clear();
+        g.catch_all
+            .hits(payload, &mut scratch.seen, &mut scratch.hits);
+        if let Some(grp) = dgroup {
+            grp.hits(payload, &mut scratch.seen, &mut scratch.hits);
+        }
+        if let Some(grp) = sgroup {
+            grp.hits(payload, &mut scratch.seen, &mut scratch.hits);
+        }
+        scratch.hits.sort_unstable();
+        let empty: &[u32] = &[];
+        let lists = [
+            g.catch_all.always(),
+            dgroup.map_or(empty, Group::always),
+            sgroup.map_or(empty, Group::always),
+            if with_ip_only { &g.ip_only } else { empty },
+            &scratch.hits,
+        ];
+        merge_sorted(&lists, out);
+    }
+}
+
+/// Scratch the prefilter reuses across packets.
+#[derive(Default)]
+pub struct Scratch {
+    seen: Vec<u64>,
+    hits: Vec<u32>,
+}
+
+/// Appends the union of sorted, pairwise-disjoint lists to `out`, sorted.
+fn merge_sorted(lists: &[&[u32]], out: &mut Vec<u32>) {
+    let mut pos = [0usize; 8];
+    debug_assert!(lists.len() <= pos.len());
+    loop {
+        let mut best: Option<(usize, u32)> = None;
+        for (i, l) in lists.iter().enumerate() {
+            if let Some(&v) = l.get(pos[i]) {
+                if best.is_none_or(|(_, b)| v < b) {
+                    best = Some((i, v));
+                }
             }
         }
-        if let Some(sp) = sport {
-            if let Some(grp) = g.by_sport.get(&sp) {
-                grp.candidates(payload, seen, out);
+        match best {
+            Some((i, v)) => {
+                out.push(v);
+                pos[i] += 1;
             }
+            None => break,
         }
-        out.sort_unstable();
-        out.dedup();
     }
 }
 
@@ -207,11 +258,16 @@ fn build_class(class: ProtoClass, sigs: &[Sig]) -> ProtoGroups {
     let mut catch_all = Vec::new();
     let mut by_dport: HashMap<u16, Vec<u32>> = HashMap::new();
     let mut by_sport: HashMap<u16, Vec<u32>> = HashMap::new();
+    let mut ip_only = Vec::new();
     for (i, s) in sigs.iter().enumerate() {
         if !class.admits(s.proto) {
             continue;
         }
         let i = i as u32;
+        if s.ip_only {
+            ip_only.push(i);
+            continue;
+        }
         if !class.has_ports() || s.bidirectional {
             catch_all.push(i);
             continue;
@@ -238,6 +294,7 @@ fn build_class(class: ProtoClass, sigs: &[Sig]) -> ProtoGroups {
             .map(|(p, rules)| (p, Group::build(&rules, sigs)))
             .collect(),
         catch_all: Group::build(&catch_all, sigs),
+        ip_only,
     }
 }
 
@@ -254,4 +311,16 @@ fn small_list(set: &warden_rules::PortSet) -> Option<Vec<u16>> {
         return None;
     }
     Some(set.ranges().iter().flat_map(|&(lo, hi)| lo..=hi).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_keeps_order_across_lists() {
+        let mut out = Vec::new();
+        merge_sorted(&[&[1, 5, 9], &[], &[2, 3], &[7], &[0, 8]], &mut out);
+        assert_eq!(out, [0, 1, 2, 3, 5, 7, 8, 9]);
+    }
 }

@@ -103,6 +103,12 @@ pub struct Flow {
     pub icmp: [Option<(u8, u8)>; 2],
     /// Some rule alerted on this flow.
     pub alerted: bool,
+    /// Whether the packet last tracked counts as `established`: for TCP
+    /// the session state *before* that packet (the ACK completing the
+    /// handshake is not yet established, as in Suricata, whose flow flags
+    /// are set before the stream engine runs); for other protocols,
+    /// traffic seen both ways including that packet.
+    pub pkt_established: bool,
 }
 
 impl Flow {
@@ -305,6 +311,11 @@ impl FlowTable {
         flow.pkts[d] += 1;
         flow.bytes[d] += len as u64;
         flow.last_ns = flow.last_ns.max(now_ns);
+        flow.pkt_established = if flow.proto == 6 {
+            !new && flow.tcp.state.is_established()
+        } else {
+            flow.pkts[0] > 0 && flow.pkts[1] > 0
+        };
         if let Some(flags) = tcp_flags {
             flow.tcp_flags[d] |= flags;
             if new {
@@ -366,6 +377,7 @@ impl FlowTable {
             tcp_flags: [0; 2],
             icmp: [None; 2],
             alerted: false,
+            pkt_established: false,
         };
         let slot = match self.free.pop() {
             Some(s) => {
@@ -463,9 +475,13 @@ mod tests {
         assert!(!t.get(a.flow).is_established());
         t.track(&c2s, Some(ACK), 60, 2).unwrap();
         assert!(t.get(a.flow).is_established());
+        // the handshake-completing ACK itself is not an established packet
+        assert!(!t.get(a.flow).pkt_established);
+        t.track(&c2s, Some(ACK), 60, 2).unwrap();
+        assert!(t.get(a.flow).pkt_established);
         let f = t.get(a.flow);
-        assert_eq!(f.pkts, [2, 1]);
-        assert_eq!(f.bytes, [120, 60]);
+        assert_eq!(f.pkts, [3, 1]);
+        assert_eq!(f.bytes, [180, 60]);
         t.track(&c2s, Some(FIN | ACK), 60, 3).unwrap();
         assert_eq!(t.counters().total, 1);
     }

@@ -194,6 +194,9 @@ pub fn render_alert(out: &mut Vec<u8>, r: &AlertRecord<'_>) {
         j.base64("packet", p);
         j.begin_object_key("packet_info");
         j.u64("linktype", u64::from(r.packet_linktype));
+        if let Some(name) = linktype_name(r.packet_linktype) {
+            j.str("linktype_name", name);
+        }
         j.end_object();
     }
     if let Some(t) = &r.ruleset {
@@ -376,4 +379,20 @@ pub fn render_flow(out: &mut Vec<u8>, r: &FlowRecord<'_>) {
         j.end_object();
     }
     j.end_object();
+}
+
+/// libpcap's name for a link type, as Suricata logs it in `packet_info`.
+fn linktype_name(dlt: u32) -> Option<&'static str> {
+    Some(match dlt {
+        0 => "NULL",
+        1 => "EN10MB",
+        101 | 12 | 14 => "RAW",
+        104 => "C_HDLC",
+        108 => "LOOP",
+        113 => "LINUX_SLL",
+        228 => "IPv4",
+        229 => "IPv6",
+        276 => "LINUX_SLL2",
+        _ => return None,
+    })
 }

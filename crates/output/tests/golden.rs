@@ -275,7 +275,7 @@ fn alert_payload_packet_source_target_ruleset() {
     assert!(line.ends_with(concat!(
         r#""severity":2,"source":{"ip":"10.0.0.1","port":80},"target":{"ip":"10.0.0.2","port":1234}},"#,
         r#""payload":"R0VUIC8NCgkieFwA/w==","payload_printable":"GET /\r\n.\"x\\..","stream":1,"#,
-        r#""packet":"AAEC","packet_info":{"linktype":1},"warden":{"ruleset":{"generation":3,"hash":"ab12"}}}"#
+        r#""packet":"AAEC","packet_info":{"linktype":1,"linktype_name":"EN10MB"},"warden":{"ruleset":{"generation":3,"hash":"ab12"}}}"#
     )), "{line}");
     let v: serde_json::Value = serde_json::from_str(&line).unwrap();
     assert_eq!(v["payload_printable"], "GET /\r\n.\"x\\..");

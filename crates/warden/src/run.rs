@@ -43,6 +43,7 @@ struct Counters {
     icmpv6: u64,
     vlan: u64,
     vlan_qinq: u64,
+    nsh: u64,
     alerts: u64,
     events: HashMap<&'static str, u64>,
     first_ts: Option<Timestamp>,
@@ -280,6 +281,9 @@ fn count_packet(c: &mut Counters, p: &Packet<'_>, len: u32) {
             c.vlan_qinq += 1;
         }
     }
+    if p.nsh.is_some() {
+        c.nsh += 1;
+    }
     if p.ipv4.is_some() {
         c.ipv4 += 1;
     }
@@ -468,6 +472,7 @@ fn snapshot(
             alert_queue_overflow: st.overflow,
             alerts_suppressed: st.suppressed,
         },
+        counters: vec![("decoder.nsh", c.nsh)],
         ..StatsSnapshot::default()
     }
 }
