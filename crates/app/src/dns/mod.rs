@@ -204,7 +204,7 @@ impl DnsState {
                 if input.len() < 2 + len {
                     break;
                 }
-                self.handle_tcp_message(to_server, &input[2..2 + len], &mut p);
+                self.handle_message(to_server, &input[2..2 + len], &mut p);
                 input = &input[2 + len..];
             }
             buf.extend_from_slice(input);
@@ -216,8 +216,7 @@ impl DnsState {
                 if buf.len() - off < 2 + len {
                     break;
                 }
-                let msg = buf[off + 2..off + 2 + len].to_vec();
-                self.handle_tcp_message(to_server, &msg, &mut p);
+                self.handle_message(to_server, &buf[off + 2..off + 2 + len], &mut p);
                 off += 2 + len;
             }
             buf.drain(..off);
@@ -256,10 +255,6 @@ impl DnsState {
     /// Id the next transaction will get.
     pub fn next_tx_id(&self) -> u64 {
         self.next_tx_id
-    }
-
-    fn handle_tcp_message(&mut self, to_server: bool, msg: &[u8], p: &mut DnsProgress) {
-        self.handle_message(to_server, msg, p);
     }
 
     fn handle_message(&mut self, to_server: bool, data: &[u8], p: &mut DnsProgress) {

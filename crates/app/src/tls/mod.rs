@@ -318,9 +318,7 @@ impl TlsState {
             self.dirs[d].record_version = Some(version);
             self.dirs[d].records += 1;
             p.records += 1;
-            // Copy out the body only when it must outlive `buf`'s borrow.
-            let body = body.to_vec();
-            self.record(to_server, rtype, &body, &mut p);
+            self.record(to_server, rtype, body, &mut p);
             off += 5 + len;
         }
         buf.drain(..off);
