@@ -359,7 +359,6 @@ fn compile_inner(
                 flow = Some(*f);
             }
             RuleOption::Flowbits(fb) => {
-                has_other = true;
                 let ids: Vec<u32> = fb.names.iter().map(|n| bits.id(n)).collect();
                 match fb.cmd {
                     BitsCmd::IsSet => bits_cond.push(if fb.op == BitsOp::Or {
@@ -449,10 +448,14 @@ fn compile_inner(
     let meta = meta(rule, ctx);
     let sets_bits = !bits_post.is_empty();
     let reads_bits = !bits_cond.is_empty();
+    // Suricata's IP-only rules: addresses (any protocol, ports `any`) and
+    // nothing to inspect; thresholds and flowbit *actions* are allowed, a
+    // flowbit condition is not.
     let ip_only = !has_other
-        && matches!(proto, ProtoMatch::Ip { .. })
-        && threshold.is_none()
-        && detection_filter.is_none();
+        && bits_cond.is_empty()
+        && sp.is_any()
+        && dp.is_any()
+        && !matches!(proto, ProtoMatch::Any);
     Ok(Sig {
         meta,
         action,

@@ -54,6 +54,8 @@ pub struct DetectState {
     pub suppressed: u64,
     /// Alerts beyond `packet-alert-max` on one packet.
     pub overflow: u64,
+    /// Rules the prefilter handed to full verification (profiling).
+    pub candidates_checked: u64,
 }
 
 /// What the engine needs to know about the packet besides its bytes.
@@ -175,6 +177,7 @@ impl Engine {
             &mut st.prefilter,
             &mut candidates,
         );
+        st.candidates_checked += candidates.len() as u64;
         let mut fired = 0usize;
         let src = p.src_ip();
         let dst = p.dst_ip();

@@ -224,6 +224,36 @@ impl Prefilter {
     }
 }
 
+impl Prefilter {
+    /// One line per protocol class: how rules are spread over groups.
+    pub fn describe(&self) -> Vec<String> {
+        PROTO_CLASSES
+            .iter()
+            .zip(&self.classes)
+            .map(|(class, g)| {
+                let always: usize = g.catch_all.always.len();
+                let port_always: usize = g
+                    .by_dport
+                    .values()
+                    .chain(g.by_sport.values())
+                    .map(|x| x.always.len())
+                    .max()
+                    .unwrap_or(0);
+                format!(
+                    "{class:?}: catch-all {} rules ({} without fast pattern, {} patterns), {} dst-port groups, {} src-port groups (max {} without fast pattern), {} ip-only",
+                    g.catch_all.rule_count(),
+                    always,
+                    g.catch_all.pattern_count(),
+                    g.by_dport.len(),
+                    g.by_sport.len(),
+                    port_always,
+                    g.ip_only.len()
+                )
+            })
+            .collect()
+    }
+}
+
 /// Scratch the prefilter reuses across packets.
 #[derive(Default)]
 pub struct Scratch {

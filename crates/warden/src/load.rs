@@ -165,6 +165,11 @@ pub fn print_summary(l: &Loaded, verbose: u8) {
         l.commented_out,
         l.seconds
     );
+    if verbose > 0 {
+        for line in l.engine.prefilter().describe() {
+            eprintln!("  prefilter {line}");
+        }
+    }
     let mut groups: BTreeMap<String, (usize, String)> = BTreeMap::new();
     for r in &l.report.rejected {
         let e = groups

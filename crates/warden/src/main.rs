@@ -71,6 +71,7 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
         },
         flow,
         eve: cfg.eve_options(),
+        verbose: cli.verbose,
     };
     run::run(&opts, &loaded)?;
     Ok(ExitCode::SUCCESS)

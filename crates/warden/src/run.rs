@@ -26,6 +26,7 @@ pub struct RunOptions {
     pub decode: DecodeOptions,
     pub flow: FlowConfig,
     pub eve: crate::config::EveOptions,
+    pub verbose: u8,
 }
 
 /// Counters a run keeps for the stats event and the summary.
@@ -200,6 +201,13 @@ pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
         c.bytes as f64 * 8.0 / secs.max(1e-9) / 1e6,
         c.pkts as f64 / secs.max(1e-9)
     );
+    if opts.verbose > 0 {
+        eprintln!(
+            "warden: prefilter handed {} rule checks to verification ({:.1} per packet)",
+            state.candidates_checked,
+            state.candidates_checked as f64 / c.pkts.max(1) as f64
+        );
+    }
     match failure {
         Some(e) => Err(e.context(format!(
             "stopped early; {} packets before the error were processed and logged",
