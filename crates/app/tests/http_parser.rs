@@ -462,3 +462,92 @@ fn http09_request() {
     assert_eq!(tx.protocol(true), None);
     assert_eq!(s(tx.response_body()), Some("<html>raw</html>"));
 }
+
+/// xorshift, enough to vary inputs reproducibly without a dependency.
+fn rng(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
+/// A summary of every buffer, to compare parses of the same streams.
+fn summary(p: &HttpParser) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for tx in p.txs() {
+        for dir in [true, false] {
+            for b in [
+                tx.header(dir),
+                tx.header_raw(dir),
+                tx.header_names(dir),
+                tx.start(dir),
+                tx.protocol(dir),
+            ] {
+                out.push(b.map(<[u8]>::to_vec).unwrap_or_default());
+            }
+        }
+        for b in [
+            tx.method(),
+            tx.uri(),
+            tx.uri_raw(),
+            tx.host(),
+            tx.request_body(),
+            tx.stat_code(),
+            tx.response_body(),
+        ] {
+            out.push(b.map(<[u8]>::to_vec).unwrap_or_default());
+        }
+        out.push(format!("{:?}", tx.events()).into_bytes());
+    }
+    out
+}
+
+#[test]
+fn any_segmentation_gives_the_same_transactions() {
+    let pieces: &[&[u8]] = &[
+        b"GET /a%41/../b HTTP/1.1\r\n",
+        b"Host: X\r\n",
+        b"Transfer-Encoding: chunked\r\n",
+        b"\r\n",
+        b"3\r\nabc\r\n",
+        b"0\r\n\r\n",
+        b"Content-Length: 2\r\n",
+        b"POST / HTTP/1.0\r\n",
+        b" folded\r\n",
+        b"\n",
+        b"zz\r\n",
+        b"HTTP/1.1 200 OK\r\n",
+        b"HTTP/1.1 100 Continue\r\n",
+        b"\x1f\x8b\x08\x00",
+        b"Content-Encoding: gzip\r\n",
+        b"\xff\x00\r",
+        b"HEAD / HTTP/1.1\r\n",
+    ];
+    let mut st = 0x9e37_79b9_7f4a_7c15u64;
+    for _ in 0..300 {
+        let mut req = Vec::new();
+        let mut resp = Vec::new();
+        for _ in 0..(rng(&mut st) % 24) {
+            let p = pieces[(rng(&mut st) % pieces.len() as u64) as usize];
+            if rng(&mut st) % 2 == 0 {
+                req.extend_from_slice(p)
+            } else {
+                resp.extend_from_slice(p)
+            }
+        }
+        let whole = summary(&replay_streams(cfg(), &req, &resp, 0));
+        for _ in 0..4 {
+            let chunk = 1 + (rng(&mut st) % 9) as usize;
+            assert_eq!(
+                summary(&replay_streams(cfg(), &req, &resp, chunk)),
+                whole,
+                "{req:?} / {resp:?} chunk {chunk}"
+            );
+        }
+        // Random bytes never panic.
+        let noise: Vec<u8> = (0..(rng(&mut st) % 300))
+            .map(|_| rng(&mut st) as u8)
+            .collect();
+        let _ = replay_streams(cfg(), &noise, &noise, 1 + (rng(&mut st) % 5) as usize);
+    }
+}
