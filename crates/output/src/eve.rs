@@ -98,21 +98,25 @@ fn write_header(j: &mut JsonBuf<'_>, h: &PacketHeader<'_>, event_type: &str) {
         }
         j.end_array();
     }
-    j.ip("src_ip", h.src_ip);
-    if let Some(p) = h.src_port {
-        j.u64("src_port", u64::from(p));
-    }
-    j.ip("dest_ip", h.dest_ip);
-    if let Some(p) = h.dest_port {
-        j.u64("dest_port", u64::from(p));
-    }
-    j.raw_str_with("proto", |o| write_proto(o, h.proto));
-    j.u64("ip_v", u64::from(h.ip_v));
-    if let Some(t) = h.icmp_type {
-        j.u64("icmp_type", u64::from(t));
-    }
-    if let Some(c) = h.icmp_code {
-        j.u64("icmp_code", u64::from(c));
+    // ip_v 0: the packet has no usable IP layer, so no addresses, ports
+    // or protocol are logged (as Suricata does for such packets).
+    if h.ip_v != 0 {
+        j.ip("src_ip", h.src_ip);
+        if let Some(p) = h.src_port {
+            j.u64("src_port", u64::from(p));
+        }
+        j.ip("dest_ip", h.dest_ip);
+        if let Some(p) = h.dest_port {
+            j.u64("dest_port", u64::from(p));
+        }
+        j.raw_str_with("proto", |o| write_proto(o, h.proto));
+        j.u64("ip_v", u64::from(h.ip_v));
+        if let Some(t) = h.icmp_type {
+            j.u64("icmp_type", u64::from(t));
+        }
+        if let Some(c) = h.icmp_code {
+            j.u64("icmp_code", u64::from(c));
+        }
     }
     j.str("pkt_src", h.pkt_src);
 }

@@ -84,7 +84,12 @@ pub fn render_fastlog(out: &mut Vec<u8>, r: &AlertRecord<'_>) {
     }
     out.extend_from_slice(b"] [Priority: ");
     write_u64(out, u64::from(r.severity));
-    out.extend_from_slice(b"] {");
+    out.push(b']');
+    if r.ip_v == 0 {
+        // no usable IP layer (e.g. a truncated header): no addresses
+        return;
+    }
+    out.extend_from_slice(b" {");
     match proto_name(r.proto) {
         Some(n) => out.extend_from_slice(n.as_bytes()),
         None => {

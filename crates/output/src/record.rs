@@ -24,7 +24,7 @@ pub struct AlertRecord<'a> {
     pub pcap_cnt: Option<u64>,
     /// Capture interface when running live.
     pub in_iface: Option<&'a str>,
-    /// Source address of the packet.
+    /// Source address of the packet (ignored when `ip_v` is 0).
     pub src_ip: IpAddr,
     /// Source port (TCP, UDP, SCTP).
     pub src_port: Option<u16>,

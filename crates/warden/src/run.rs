@@ -104,7 +104,8 @@ pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
             c.first_ts.get_or_insert(ts);
             c.last_ts = ts;
             let now = ns(ts);
-            let p = decode(raw.link, raw.data, &opts.decode);
+            let mut p = decode(raw.link, raw.data, &opts.decode);
+            drop_invalid_ip_layer(&mut p);
             count_packet(&mut c, &p, raw.orig_len.max(raw.data.len() as u32));
             let mut io_err = None;
             let log_flows = opts.eve.flow;
@@ -318,6 +319,34 @@ fn count_packet(c: &mut Counters, p: &Packet<'_>, len: u32) {
     }
 }
 
+/// Decoder events after which Suricata discards the IP layer: the packet
+/// then has no addresses, no flow and no transport header, and only
+/// `pkthdr` rules see it.
+const IP_INVALIDATING: &[&str] = &[
+    "ipv4.pkt_too_small",
+    "ipv4.hlen_too_small",
+    "ipv4.iplen_smaller_than_hlen",
+    "ipv4.trunc_pkt",
+    "ipv4.wrong_ip_version",
+    "ipv6.pkt_too_small",
+    "ipv6.trunc_pkt",
+    "ipv6.wrong_ip_version",
+];
+
+fn drop_invalid_ip_layer(p: &mut Packet<'_>) {
+    if p.events.is_empty() || !p.event_names().any(|n| IP_INVALIDATING.contains(&n)) {
+        return;
+    }
+    p.ipv4 = None;
+    p.ipv6 = None;
+    p.ip_proto = None;
+    p.tcp = None;
+    p.udp = None;
+    p.icmpv4 = None;
+    p.icmpv6 = None;
+    p.payload = &[];
+}
+
 /// Finds the packet's flow, creating it if needed.
 fn track(
     flows: &mut FlowTable,
@@ -358,9 +387,12 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
     if fired.is_empty() {
         return Ok(());
     }
-    let (Some(src), Some(dst)) = (p.src_ip(), p.dst_ip()) else {
-        return Ok(());
-    };
+    let unspecified = std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
+    let has_ip = p.src_ip().is_some();
+    let (src, dst) = (
+        p.src_ip().unwrap_or(unspecified),
+        p.dst_ip().unwrap_or(unspecified),
+    );
     for f in fired {
         let s = engine.sig(f.rule);
         let m = &s.meta;
@@ -375,6 +407,9 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
             &m.msg,
         );
         r.pcap_cnt = Some(pcap_cnt);
+        if !has_ip {
+            r.ip_v = 0;
+        }
         r.src_port = p.src_port();
         r.dest_port = p.dst_port();
         if let Some(i) = p.icmp() {
