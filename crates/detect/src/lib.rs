@@ -25,6 +25,7 @@ pub mod payload;
 pub mod prefilter;
 pub mod sig;
 pub mod threshold;
+pub mod transform;
 
 pub use compile::{BuildContext, Rejection, RejectionKind};
 pub use engine::{DetectState, Engine, FiredRule, LoadReport, PacketContext};
