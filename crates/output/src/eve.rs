@@ -8,9 +8,13 @@
 
 use std::io::{self, BufWriter, Write};
 
+use crate::eve_app::{render_dns, render_http, render_tls};
 use crate::json::JsonBuf;
 use crate::proto::write_proto;
-use crate::record::{AlertRecord, DropIp, DropL4, DropRecord, Endpoint, FlowRecord, PacketHeader};
+use crate::record::{
+    AlertRecord, DnsRecord, DropIp, DropL4, DropRecord, Endpoint, FlowRecord, HttpRecord,
+    PacketHeader, TlsRecord,
+};
 use crate::stats::{render_stats_into, StatsSnapshot};
 use crate::time::Timestamp;
 
@@ -47,6 +51,27 @@ impl<W: Write> EveWriter<W> {
     pub fn flow(&mut self, r: &FlowRecord<'_>) -> io::Result<()> {
         self.buf.clear();
         render_flow(&mut self.buf, r);
+        self.emit()
+    }
+
+    /// Writes one `http` event.
+    pub fn http(&mut self, r: &HttpRecord<'_>) -> io::Result<()> {
+        self.buf.clear();
+        render_http(&mut self.buf, r);
+        self.emit()
+    }
+
+    /// Writes one `tls` event.
+    pub fn tls(&mut self, r: &TlsRecord<'_>) -> io::Result<()> {
+        self.buf.clear();
+        render_tls(&mut self.buf, r);
+        self.emit()
+    }
+
+    /// Writes one `dns` event.
+    pub fn dns(&mut self, r: &DnsRecord<'_>) -> io::Result<()> {
+        self.buf.clear();
+        render_dns(&mut self.buf, r);
         self.emit()
     }
 

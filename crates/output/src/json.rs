@@ -22,7 +22,7 @@ pub struct JsonBuf<'b> {
     need_comma: bool,
 }
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
+pub(crate) const HEX: &[u8; 16] = b"0123456789abcdef";
 
 impl<'b> JsonBuf<'b> {
     /// Starts writing at the end of `out`.
@@ -73,6 +73,16 @@ impl<'b> JsonBuf<'b> {
         self.need_comma = false;
     }
 
+    /// `"k":[` where the key's bytes are written by `f` (which must only
+    /// write bytes that need no JSON escaping).
+    pub fn begin_array_key_with(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
+        self.sep();
+        self.out.push(b'"');
+        f(self.out);
+        self.out.extend_from_slice(b"\":[");
+        self.need_comma = false;
+    }
+
     /// `]`.
     pub fn end_array(&mut self) {
         self.out.push(b']');
@@ -83,6 +93,15 @@ impl<'b> JsonBuf<'b> {
     pub fn elem_str(&mut self, v: &str) {
         self.sep();
         write_str(self.out, v);
+    }
+
+    /// A string element whose bytes are written by `f` (which must only
+    /// write bytes that need no JSON escaping).
+    pub fn elem_raw_str_with(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
+        self.sep();
+        self.out.push(b'"');
+        f(self.out);
+        self.out.push(b'"');
     }
 
     /// An unsigned element inside an array.
@@ -101,6 +120,19 @@ impl<'b> JsonBuf<'b> {
     pub fn str_bytes(&mut self, k: &str, v: &[u8]) {
         self.key(k);
         write_str_bytes(self.out, v);
+    }
+
+    /// `"k":"v"` in Suricata's bytes-to-string form (see
+    /// [`write_str_from_bytes`]).
+    pub fn str_from_bytes(&mut self, k: &str, v: &[u8]) {
+        self.key(k);
+        write_str_from_bytes(self.out, v);
+    }
+
+    /// A string element in Suricata's bytes-to-string form.
+    pub fn elem_str_from_bytes(&mut self, v: &[u8]) {
+        self.sep();
+        write_str_from_bytes(self.out, v);
     }
 
     /// `"k":N`.
@@ -187,6 +219,32 @@ pub fn write_str_bytes(out: &mut Vec<u8>, v: &[u8]) {
         }
     }
     out.push(b'"');
+}
+
+/// Appends raw protocol bytes as a quoted JSON string the way Suricata's
+/// JSON builder renders byte buffers (`set_string_from_bytes`): each ASCII
+/// byte stands for itself (and is escaped as [`write_str`] does), each byte
+/// 0x80 and above becomes the four characters `\xNN` (lower-case hex), so
+/// `b"a\xe9"` is written `"a\\xe9"`. Used for HTTP fields, DNS names and
+/// record data, TLS ALPNs.
+pub fn write_str_from_bytes(out: &mut Vec<u8>, v: &[u8]) {
+    out.push(b'"');
+    escape_from_bytes(out, v);
+    out.push(b'"');
+}
+
+fn escape_from_bytes(out: &mut Vec<u8>, v: &[u8]) {
+    let mut start = 0;
+    for (i, &b) in v.iter().enumerate() {
+        if b >= 0x80 {
+            escape_into(out, &v[start..i]);
+            out.extend_from_slice(b"\\\\x");
+            out.push(HEX[(b >> 4) as usize]);
+            out.push(HEX[(b & 0xf) as usize]);
+            start = i + 1;
+        }
+    }
+    escape_into(out, &v[start..]);
 }
 
 /// Escapes valid UTF-8 bytes (no quotes added).
@@ -304,6 +362,15 @@ mod tests {
             s(|o| write_str_bytes(o, b"ok\xff\xfe\"x\xc3\xa9")),
             "\"ok\u{FFFD}\u{FFFD}\\\"xé\""
         );
+    }
+
+    #[test]
+    fn bytes_as_suricata_renders_them() {
+        assert_eq!(
+            s(|o| write_str_from_bytes(o, b"VACKD\x03\xc5\xe9\x01\"/")),
+            r#""VACKD\u0003\\xc5\\xe9\u0001\"/""#
+        );
+        assert_eq!(s(|o| write_str_from_bytes(o, b"")), r#""""#);
     }
 
     #[test]

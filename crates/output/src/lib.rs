@@ -1,9 +1,11 @@
 //! warden-output: what the engine writes.
 //!
 //! Callers hand this crate plain data ([`AlertRecord`], [`DropRecord`],
+//! [`FlowRecord`], [`HttpRecord`], [`TlsRecord`], [`DnsRecord`],
 //! [`StatsSnapshot`]) and it renders Suricata-compatible output:
 //!
-//! - [`EveWriter`]: EVE JSON lines (`alert`, `drop`, `stats` events) with
+//! - [`EveWriter`]: EVE JSON lines (`alert`, `drop`, `flow`, `http`, `tls`,
+//!   `dns`, `stats` events) with
 //!   Suricata 8's key names, key order and value formats, so tools that
 //!   read Suricata's eve.json read warden's unchanged.
 //! - [`FastLogWriter`]: fast.log lines.
@@ -13,12 +15,13 @@
 //! reused buffer and then copies it into a [`std::io::BufWriter`].
 //!
 //! Layout: `json` (byte-level JSON builder), `time` (timestamp forms),
-//! `proto` (IP protocol names), `record` (input types), `eve`, `stats`,
-//! `fastlog` (renderers and writers).
+//! `proto` (IP protocol names), `record` (input types), `eve`, `eve_app`
+//! (app-layer events), `stats`, `fastlog` (renderers and writers).
 
 #![deny(missing_docs)]
 
 pub mod eve;
+pub mod eve_app;
 pub mod fastlog;
 pub mod json;
 pub mod proto;
@@ -27,10 +30,13 @@ pub mod stats;
 pub mod time;
 
 pub use eve::{render_alert, render_drop, render_flow, EveWriter};
+pub use eve_app::{render_dns, render_http, render_tls};
 pub use fastlog::{render_fastlog, FastLogWriter};
 pub use record::{
-    AlertRecord, DropAlert, DropIp, DropL4, DropRecord, Endpoint, FlowRecord, FlowSummary,
-    PacketHeader, RulesetTag, SourceTarget,
+    AlertRecord, AppHeader, ContentRange, DnsAnswerEntry, DnsCode, DnsFields, DnsQueryEntry,
+    DnsRData, DnsRecord, DropAlert, DropIp, DropL4, DropRecord, Endpoint, FlowRecord, FlowSummary,
+    HttpFields, HttpRecord, PacketHeader, RulesetTag, SourceTarget, TlsClientCert, TlsFields,
+    TlsRecord,
 };
 pub use stats::{
     render_stats_into, CaptureStats, DecoderStats, DetectStats, EngineStats, FlowStats,

@@ -4,6 +4,7 @@
 //! borrows) what an event needs into these structs, and the writers render
 //! them. Everything borrows, so building a record allocates nothing.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 use crate::time::Timestamp;
@@ -381,4 +382,380 @@ pub struct FlowRecord<'a> {
     pub tcp_flags: Option<(u8, u8, u8)>,
     /// TCP session state name (Suricata's), for TCP flows.
     pub tcp_state: Option<&'a str>,
+}
+
+/// The envelope of an app-layer event (`http`, `tls`, `dns`): everything
+/// up to and including `pkt_src` (and the flowbits `metadata`).
+///
+/// Addresses are given as the event shows them: for `http` and `tls`
+/// Suricata writes the flow's client → server orientation whatever packet
+/// triggered the log; for `dns` it writes the direction of the message
+/// (a response comes from the server).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppHeader<'a> {
+    /// Time of the packet that completed the transaction.
+    pub ts: Timestamp,
+    /// The flow's id.
+    pub flow_id: u64,
+    /// 1-based packet number when reading a capture file; `None` when the
+    /// record is written without a packet (flow timeout, shutdown) or live.
+    pub pcap_cnt: Option<u64>,
+    /// Capture interface when running live.
+    pub in_iface: Option<&'a str>,
+    /// VLAN ids of the flow, outermost first.
+    pub vlan: &'a [u16],
+    /// Source address.
+    pub src_ip: IpAddr,
+    /// Source port.
+    pub src_port: Option<u16>,
+    /// Destination address.
+    pub dest_ip: IpAddr,
+    /// Destination port.
+    pub dest_port: Option<u16>,
+    /// IP protocol number, rendered by name.
+    pub proto: u8,
+    /// IP version, 4 or 6.
+    pub ip_v: u8,
+    /// Packet source, e.g. `"wire/pcap"`, `"stream (flow timeout)"`.
+    pub pkt_src: &'a str,
+    /// Names of the flowbits set on the flow, rendered as
+    /// `"metadata":{"flowbits":[...]}` when not empty.
+    pub flowbits: &'a [&'a str],
+}
+
+impl<'a> AppHeader<'a> {
+    /// An envelope with `pcap_cnt`, `in_iface`, VLANs and flowbits empty,
+    /// `ip_v` taken from `src_ip` and `pkt_src` `"wire/pcap"`.
+    pub fn new(
+        ts: Timestamp,
+        flow_id: u64,
+        src: (IpAddr, Option<u16>),
+        dest: (IpAddr, Option<u16>),
+        proto: u8,
+    ) -> Self {
+        AppHeader {
+            ts,
+            flow_id,
+            pcap_cnt: None,
+            in_iface: None,
+            vlan: &[],
+            src_ip: src.0,
+            src_port: src.1,
+            dest_ip: dest.0,
+            dest_port: dest.1,
+            proto,
+            ip_v: if src.0.is_ipv4() { 4 } else { 6 },
+            pkt_src: "wire/pcap",
+            flowbits: &[],
+        }
+    }
+}
+
+/// One EVE `http` event: the envelope, `tx_id` and the `http` object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpRecord<'a> {
+    /// Envelope (client → server orientation).
+    pub header: AppHeader<'a>,
+    /// The transaction's number on the flow.
+    pub tx_id: u64,
+    /// The `http` object.
+    pub http: HttpFields<'a>,
+}
+
+/// The `http` object of an `http` event (Suricata's default, non-extended
+/// set). Byte fields are raw protocol bytes, rendered the way Suricata
+/// renders byte buffers (bytes 0x80 and above as `\xNN`). `None` fields are
+/// omitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HttpFields<'a> {
+    /// `hostname`: normalised host, no port.
+    pub hostname: Option<&'a [u8]>,
+    /// `http_port`: port given in the Host header.
+    pub http_port: Option<u16>,
+    /// `url`: the raw request target.
+    pub url: Option<&'a [u8]>,
+    /// `http_user_agent`.
+    pub http_user_agent: Option<&'a [u8]>,
+    /// `http_content_type`: the response media type, parameters cut.
+    pub http_content_type: Option<&'a [u8]>,
+    /// `content_range`: the response's Content-Range.
+    pub content_range: Option<ContentRange<'a>>,
+    /// `http_refer`.
+    pub http_refer: Option<&'a [u8]>,
+    /// `http_method`.
+    pub http_method: Option<&'a [u8]>,
+    /// `protocol`.
+    pub protocol: Option<&'a [u8]>,
+    /// `status`.
+    pub status: Option<u16>,
+    /// `redirect`: the response's Location.
+    pub redirect: Option<&'a [u8]>,
+    /// `length`: response body bytes (dechunked, not decompressed).
+    pub length: u64,
+}
+
+/// `http.content_range`: the raw header value and, when it parses, its
+/// numbers (each absent when given as `*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContentRange<'a> {
+    /// The header value as sent.
+    pub raw: &'a [u8],
+    /// First byte position.
+    pub start: Option<u64>,
+    /// Last byte position.
+    pub end: Option<u64>,
+    /// Complete length.
+    pub size: Option<u64>,
+}
+
+impl<'a> ContentRange<'a> {
+    /// Parses a Content-Range value the way Suricata does for EVE:
+    /// `bytes START-END/SIZE`, where the range or the size may be `*`
+    /// (and the `bytes` unit may be missing). A value that does not parse
+    /// keeps only `raw`.
+    pub fn parse(raw: &'a [u8]) -> Self {
+        let mut cr = ContentRange {
+            raw,
+            start: None,
+            end: None,
+            size: None,
+        };
+        if let Some((start, end, size)) = parse_content_range(raw) {
+            cr.start = start;
+            cr.end = end;
+            cr.size = size;
+        }
+        cr
+    }
+}
+
+type RangeParts = (Option<u64>, Option<u64>, Option<u64>);
+
+fn parse_content_range(raw: &[u8]) -> Option<RangeParts> {
+    fn num(s: &[u8]) -> Option<u64> {
+        if s.is_empty() || s.len() > 19 || !s.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        std::str::from_utf8(s).ok()?.parse().ok()
+    }
+    fn trim(mut s: &[u8]) -> &[u8] {
+        while let [b' ' | b'\t', rest @ ..] = s {
+            s = rest;
+        }
+        while let [rest @ .., b' ' | b'\t'] = s {
+            s = rest;
+        }
+        s
+    }
+    let mut s = trim(raw);
+    if s.len() >= 5 && s[..5].eq_ignore_ascii_case(b"bytes") {
+        s = trim(&s[5..]);
+    }
+    let slash = s.iter().position(|&b| b == b'/')?;
+    let (range, size) = (trim(&s[..slash]), trim(&s[slash + 1..]));
+    let size = if size == b"*" { None } else { Some(num(size)?) };
+    let (start, end) = if range == b"*" {
+        (None, None)
+    } else {
+        let dash = range.iter().position(|&b| b == b'-')?;
+        let start = num(trim(&range[..dash]))?;
+        let end = num(trim(&range[dash + 1..]))?;
+        if end < start {
+            return None;
+        }
+        (Some(start), Some(end))
+    };
+    Some((start, end, size))
+}
+
+/// One EVE `tls` event: the envelope and the `tls` object (TLS events carry
+/// no `tx_id`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsRecord<'a> {
+    /// Envelope (client → server orientation).
+    pub header: AppHeader<'a>,
+    /// The `tls` object.
+    pub tls: TlsFields<'a>,
+}
+
+/// The `tls` object (Suricata's default field set, in its order). Absent
+/// fields are `None` / empty and omitted.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TlsFields<'a> {
+    /// Server certificate subject.
+    pub subject: Option<&'a str>,
+    /// Server certificate issuer.
+    pub issuerdn: Option<&'a str>,
+    /// DNS subject alternative names (omitted when empty).
+    pub subjectaltname: &'a [String],
+    /// Session resumed (written only when true).
+    pub session_resumed: bool,
+    /// Certificate serial, `AA:BB:...`.
+    pub serial: Option<&'a str>,
+    /// Certificate SHA-1 fingerprint, `aa:bb:...`.
+    pub fingerprint: Option<&'a str>,
+    /// SNI as sent. Suricata keeps it as a C string: it is cut at the first
+    /// NUL, and omitted when it is not valid UTF-8.
+    pub sni: Option<&'a [u8]>,
+    /// `TLS 1.2`, `TLSv1`, `UNDETERMINED`, a number, ...
+    pub version: Cow<'a, str>,
+    /// Certificate validity start, `YYYY-MM-DDTHH:MM:SS`.
+    pub notbefore: Option<Cow<'a, str>>,
+    /// Certificate validity end.
+    pub notafter: Option<Cow<'a, str>>,
+    /// JA3 (hash, string).
+    pub ja3: Option<(&'a str, &'a str)>,
+    /// JA3S (hash, string).
+    pub ja3s: Option<(&'a str, &'a str)>,
+    /// JA4.
+    pub ja4: Option<&'a str>,
+    /// ALPNs offered by the client (omitted when empty).
+    pub client_alpns: &'a [Vec<u8>],
+    /// ALPNs chosen by the server (omitted when empty).
+    pub server_alpns: &'a [Vec<u8>],
+    /// The client certificate, when the client sent one (`client` object).
+    pub client: Option<TlsClientCert<'a>>,
+    /// `from_proto`: the protocol the flow upgraded from (`"http"` after a
+    /// CONNECT).
+    pub from_proto: Option<&'a str>,
+}
+
+/// The `tls.client` object: the client certificate's fields (in this order).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TlsClientCert<'a> {
+    /// Subject.
+    pub subject: Option<&'a str>,
+    /// Issuer.
+    pub issuerdn: Option<&'a str>,
+    /// SHA-1 fingerprint.
+    pub fingerprint: Option<&'a str>,
+    /// Serial.
+    pub serial: Option<&'a str>,
+    /// Validity start.
+    pub notbefore: Option<Cow<'a, str>>,
+    /// Validity end.
+    pub notafter: Option<Cow<'a, str>>,
+}
+
+/// One EVE `dns` event (Suricata 8, version 3 format: one event per DNS
+/// message, request or response).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DnsRecord<'a> {
+    /// Envelope, in the direction of the message.
+    pub header: AppHeader<'a>,
+    /// The `dns` object.
+    pub dns: DnsFields<'a>,
+}
+
+/// A DNS record type (or rcode) as EVE prints it: Suricata's name when it
+/// has one, else the decimal number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DnsCode {
+    /// The numeric value.
+    pub code: u16,
+    /// Suricata's name for it, if any.
+    pub name: Option<&'static str>,
+}
+
+/// The `dns` object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DnsFields<'a> {
+    /// `"request"` (message to the server) or `"response"`.
+    pub is_request: bool,
+    /// The transaction's number on the flow (inside the `dns` object).
+    pub tx_id: u64,
+    /// DNS message id.
+    pub id: u16,
+    /// Header flags word; rendered as hex `flags` plus the `qr`, `aa`, `tc`,
+    /// `rd`, `ra`, `z` booleans that are set.
+    pub flags: u16,
+    /// Opcode.
+    pub opcode: u8,
+    /// Response code.
+    pub rcode: DnsCode,
+    /// Question section (`queries`, omitted when empty).
+    pub queries: Vec<DnsQueryEntry<'a>>,
+    /// Answer section (`answers` and `grouped`, omitted when empty).
+    pub answers: Vec<DnsAnswerEntry<'a>>,
+    /// Authority section (`authorities`, omitted when empty).
+    pub authorities: Vec<DnsAnswerEntry<'a>>,
+    /// Additional section (`additionals`, omitted when empty).
+    pub additionals: Vec<DnsAnswerEntry<'a>>,
+}
+
+/// One entry of `dns.queries`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DnsQueryEntry<'a> {
+    /// Name as decoded (dotted, raw bytes).
+    pub rrname: &'a [u8],
+    /// Query type.
+    pub rrtype: DnsCode,
+    /// The name was cut at the length limit (`rrname_truncated`).
+    pub rrname_truncated: bool,
+}
+
+/// One resource record of `answers`, `authorities` or `additionals`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DnsAnswerEntry<'a> {
+    /// Owner name.
+    pub rrname: &'a [u8],
+    /// Record type.
+    pub rrtype: DnsCode,
+    /// The owner name was cut at the length limit (`rrname_truncated`).
+    pub rrname_truncated: bool,
+    /// TTL.
+    pub ttl: u32,
+    /// Record data, in the form EVE logs it.
+    pub rdata: DnsRData<'a>,
+    /// The name in the data (CNAME, NS, PTR, MX) was cut at the length
+    /// limit (`rdata_truncated`).
+    pub rdata_truncated: bool,
+}
+
+/// Record data as EVE logs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DnsRData<'a> {
+    /// Nothing logged (DNSKEY, RRSIG, DS, ... and undecodable data).
+    None,
+    /// `rdata` as a dotted quad.
+    A([u8; 4]),
+    /// `rdata` as eight 4-digit hex groups.
+    Aaaa([u8; 16]),
+    /// `rdata` as a byte string (names, MX exchange, NULL data).
+    Bytes(&'a [u8]),
+    /// TXT character strings: Suricata writes one record object per
+    /// string (each with that string as `rdata`) and lists each string in
+    /// `grouped`.
+    Txt(&'a [Vec<u8>]),
+    /// `soa` object.
+    Soa {
+        /// Primary name server.
+        mname: &'a [u8],
+        /// Responsible mailbox.
+        rname: &'a [u8],
+        /// Serial.
+        serial: u32,
+        /// Refresh.
+        refresh: u32,
+        /// Retry.
+        retry: u32,
+        /// Expire.
+        expire: u32,
+        /// Minimum TTL.
+        minimum: u32,
+    },
+    /// `srv` object.
+    Srv {
+        /// Priority.
+        priority: u16,
+        /// Weight.
+        weight: u16,
+        /// Port.
+        port: u16,
+        /// Target.
+        name: &'a [u8],
+    },
+    /// `opt` array of EDNS options (code, data as lower-case hex). In
+    /// `additionals`, an OPT record without options is not written.
+    Opt(&'a [(u16, Vec<u8>)]),
 }

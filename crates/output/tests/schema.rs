@@ -211,3 +211,155 @@ fn checker_reports_unknown_keys() {
     check(&schema, &schema, &v, "", &mut missing);
     assert_eq!(missing, [".alert.nope", ".stats.decoder.zz"]);
 }
+
+/// Every key of maximal `http`, `tls` and `dns` events (every optional
+/// field set) is declared in the schema.
+#[test]
+fn app_event_keys_exist_in_eve_schema() {
+    use std::borrow::Cow;
+    use warden_output::{
+        AppHeader, ContentRange, DnsAnswerEntry, DnsCode, DnsFields, DnsQueryEntry, DnsRData,
+        DnsRecord, HttpFields, HttpRecord, TlsClientCert, TlsFields, TlsRecord,
+    };
+    let Some(schema) = load_schema() else { return };
+    let ts = Timestamp {
+        secs: 1_700_000_000,
+        nanos: 0,
+    };
+    let flowbits = ["a"];
+    let mut h = AppHeader::new(
+        ts,
+        1,
+        (ip("10.0.0.1"), Some(1)),
+        (ip("10.0.0.2"), Some(2)),
+        6,
+    );
+    h.pcap_cnt = Some(1);
+    h.in_iface = Some("eth0");
+    h.vlan = &[1];
+    h.flowbits = &flowbits;
+    let b: &[u8] = b"x";
+    let http = HttpRecord {
+        header: h,
+        tx_id: 0,
+        http: HttpFields {
+            hostname: Some(b),
+            http_port: Some(1),
+            url: Some(b),
+            http_user_agent: Some(b),
+            http_content_type: Some(b),
+            content_range: Some(ContentRange::parse(b"bytes 0-1/2")),
+            http_refer: Some(b),
+            http_method: Some(b),
+            protocol: Some(b),
+            status: Some(200),
+            redirect: Some(b),
+            length: 1,
+        },
+    };
+    let san = vec!["x".to_string()];
+    let alpn = vec![b"h2".to_vec()];
+    let tls = TlsRecord {
+        header: h,
+        tls: TlsFields {
+            subject: Some("x"),
+            issuerdn: Some("x"),
+            subjectaltname: &san,
+            session_resumed: true,
+            serial: Some("x"),
+            fingerprint: Some("x"),
+            sni: Some(b),
+            version: Cow::Borrowed("TLS 1.2"),
+            notbefore: Some(Cow::Borrowed("x")),
+            notafter: Some(Cow::Borrowed("x")),
+            ja3: Some(("x", "x")),
+            ja3s: Some(("x", "x")),
+            ja4: Some("x"),
+            client_alpns: &alpn,
+            server_alpns: &alpn,
+            client: Some(TlsClientCert {
+                subject: Some("x"),
+                issuerdn: Some("x"),
+                fingerprint: Some("x"),
+                serial: Some("x"),
+                notbefore: Some(Cow::Borrowed("x")),
+                notafter: Some(Cow::Borrowed("x")),
+            }),
+            from_proto: Some("http"),
+        },
+    };
+    let code = |c, n| DnsCode {
+        code: c,
+        name: Some(n),
+    };
+    let opts = vec![(10u16, vec![1u8])];
+    let txt = vec![b"t".to_vec()];
+    // `rrname_truncated` / `rdata_truncated` of answers are written by
+    // Suricata 8 (the reference output has them) but are not in its schema.
+    let rr = |rrtype, rdata| DnsAnswerEntry {
+        rrname: b,
+        rrtype,
+        rrname_truncated: false,
+        ttl: 1,
+        rdata,
+        rdata_truncated: false,
+    };
+    let dns = DnsRecord {
+        header: h,
+        dns: DnsFields {
+            is_request: false,
+            tx_id: 0,
+            id: 1,
+            flags: 0xffff,
+            opcode: 0,
+            rcode: code(0, "NOERROR"),
+            queries: vec![DnsQueryEntry {
+                rrname: b,
+                rrtype: code(1, "A"),
+                rrname_truncated: true,
+            }],
+            answers: vec![
+                rr(code(1, "A"), DnsRData::A([1, 2, 3, 4])),
+                rr(code(28, "AAAA"), DnsRData::Aaaa([0; 16])),
+                rr(code(5, "CNAME"), DnsRData::Bytes(b)),
+                rr(code(16, "TXT"), DnsRData::Txt(&txt)),
+                rr(
+                    code(33, "SRV"),
+                    DnsRData::Srv {
+                        priority: 1,
+                        weight: 1,
+                        port: 1,
+                        name: b,
+                    },
+                ),
+            ],
+            authorities: vec![rr(
+                code(6, "SOA"),
+                DnsRData::Soa {
+                    mname: b,
+                    rname: b,
+                    serial: 1,
+                    refresh: 1,
+                    retry: 1,
+                    expire: 1,
+                    minimum: 1,
+                },
+            )],
+            additionals: vec![rr(code(41, "OPT"), DnsRData::Opt(&opts))],
+        },
+    };
+    let mut w = EveWriter::new(Vec::new());
+    w.http(&http).unwrap();
+    w.tls(&tls).unwrap();
+    w.dns(&dns).unwrap();
+    let out = String::from_utf8(w.into_inner().unwrap()).unwrap();
+    let mut missing = Vec::new();
+    for l in out.lines() {
+        let v: Value = serde_json::from_str(l).unwrap();
+        check(&schema, &schema, &v, "", &mut missing);
+    }
+    assert!(
+        missing.is_empty(),
+        "keys not in the EVE schema: {missing:?}"
+    );
+}
