@@ -11,6 +11,7 @@ use warden_rules::{
     IntOrVar, IpOpt, Protocol, Rule, RuleOption, Vars,
 };
 
+use crate::app::AppLayer;
 use crate::sig::*;
 
 /// What a compile needs besides the rule.
@@ -132,6 +133,7 @@ fn compile_inner(
         Action::RejectBoth => SigAction::RejectBoth,
         other => return Err(unsupported(format!("action '{}'", other.name()))),
     };
+    let mut app_layer: Option<AppLayer> = None;
     let proto = match rule.protocol {
         Protocol::Ip => ProtoMatch::Ip { v4: true, v6: true },
         Protocol::Ipv4 => ProtoMatch::Ip {
@@ -161,12 +163,22 @@ fn compile_inner(
                 "protocol tcp-stream (needs TCP stream reassembly)",
             ))
         }
-        Protocol::App(app) => {
-            return Err(unsupported(format!(
-                "app-layer protocol {} (needs protocol detection)",
-                app.name()
-            )))
-        }
+        Protocol::App(app) => match AppLayer::from_rule(app) {
+            Some(layer) => {
+                app_layer = Some(layer);
+                if layer == AppLayer::Dns {
+                    ProtoMatch::Ip { v4: true, v6: true }
+                } else {
+                    ProtoMatch::Transport(6)
+                }
+            }
+            None => {
+                return Err(unsupported(format!(
+                    "app-layer protocol {} (no parser yet)",
+                    app.name()
+                )))
+            }
+        },
         _ => return Err(unsupported(format!("protocol {}", rule.protocol.name()))),
     };
     if matches!(rule.direction, warden_rules::Direction::Transactional) {
@@ -191,6 +203,7 @@ fn compile_inner(
     let mut detection_filter = None;
     let mut explicit_fp: Option<ExplicitFastPattern> = None;
     let mut has_other = false;
+    let mut tx_checks: Vec<TxCheck> = Vec::new();
 
     for opt in &rule.options {
         match &opt.node {
@@ -206,37 +219,33 @@ fn compile_inner(
             RuleOption::Prefilter => {}
             RuleOption::Content(c) => {
                 has_other = true;
-                if let Some(b) = c.legacy_buffer {
-                    return Err(unsupported(format!(
-                        "content modifier for buffer {} (needs the app layer)",
-                        b.name()
-                    )));
-                }
+                let target = match c.legacy_buffer {
+                    Some(b) => app_buffer(b, &mut app_layer)?,
+                    None => current,
+                };
                 if c.replace.is_some() {
                     return Err(unsupported("replace"));
                 }
                 let m = compile_content(c, &vars)?;
-                let chain = chain_for(&mut chains, current);
+                let chain = chain_for(&mut chains, target);
                 if let (Some(fp), false) = (c.fast_pattern, c.negated) {
-                    explicit_fp = Some((current, chain.elems.len(), fp.chop));
+                    explicit_fp = Some((target, chain.elems.len(), fp.chop));
                 }
                 chain.elems.push(Elem::Content(m));
             }
             RuleOption::Pcre(p) => {
                 has_other = true;
-                if let Some(b) = p.flags.buffer() {
-                    return Err(unsupported(format!(
-                        "pcre buffer flag for {} (needs the app layer)",
-                        b.name()
-                    )));
-                }
+                let target = match p.flags.buffer() {
+                    Some(b) => app_buffer(b, &mut app_layer)?,
+                    None => current,
+                };
                 if !p.capture_vars.is_empty() {
                     return Err(unsupported("pcre capture variables"));
                 }
                 let m = compile_pcre(p)?;
-                chain_for(&mut chains, current).elems.push(Elem::Pcre(m));
+                chain_for(&mut chains, target).elems.push(Elem::Pcre(m));
             }
-            RuleOption::Buffer(b) => {
+            RuleOption::Buffer(b) | RuleOption::DirectedBuffer { buffer: b, .. } => {
                 has_other = true;
                 current = match b {
                     Buffer::PktData => BufferKind::Payload,
@@ -246,12 +255,7 @@ fn compile_inner(
                     Buffer::UdpHdr => BufferKind::UdpHdr,
                     Buffer::Icmpv4Hdr => BufferKind::Icmpv4Hdr,
                     Buffer::Icmpv6Hdr => BufferKind::Icmpv6Hdr,
-                    other => {
-                        return Err(unsupported(format!(
-                            "sticky buffer {} (needs the app layer)",
-                            other.name()
-                        )))
-                    }
+                    other => app_buffer(*other, &mut app_layer)?,
                 };
             }
             RuleOption::Transform(t) => {
@@ -346,6 +350,11 @@ fn compile_inner(
                 chain_for(&mut chains, current)
                     .elems
                     .push(Elem::Bsize(*cmp));
+            }
+            RuleOption::Urilen(u) => {
+                has_other = true;
+                set_app(&mut app_layer, AppLayer::Http, "urilen")?;
+                tx_checks.push(TxCheck::Urilen(*u));
             }
             RuleOption::Dsize(c) => {
                 has_other = true;
@@ -444,7 +453,18 @@ fn compile_inner(
 
     // Content checks after a relative keyword with nothing before it in its
     // chain are anchored at the buffer start, as in Suricata.
-    let fast_pattern = pick_fast_pattern(&chains, explicit_fp);
+    let tx_rule = !tx_checks.is_empty()
+        || chains
+            .iter()
+            .any(|c| matches!(c.buffer, BufferKind::App(_)));
+    let (fast_pattern, tx_fast_buffer) = if tx_rule {
+        match pick_tx_fast_pattern(&chains, explicit_fp) {
+            Some((fp, b)) => (Some(fp), Some(b)),
+            None => (None, None),
+        }
+    } else {
+        (pick_fast_pattern(&chains, explicit_fp), None)
+    };
     let meta = meta(rule, ctx);
     let sets_bits = !bits_post.is_empty();
     let reads_bits = !bits_cond.is_empty();
@@ -478,7 +498,38 @@ fn compile_inner(
         ip_only,
         sets_bits,
         reads_bits,
+        app: app_layer,
+        tx_rule,
+        tx_fast_buffer,
+        tx_checks,
     })
+}
+
+/// Sets (or checks) the rule's application protocol.
+fn set_app(app: &mut Option<AppLayer>, layer: AppLayer, what: &str) -> Result<(), RejectionKind> {
+    match app {
+        None => {
+            *app = Some(layer);
+            Ok(())
+        }
+        Some(a) if *a == layer => Ok(()),
+        Some(a) => Err(invalid(format!(
+            "{what} is a {} keyword but the rule is for {}",
+            layer.name(),
+            a.name()
+        ))),
+    }
+}
+
+/// The chain kind of an application-layer buffer, or why it cannot be used.
+fn app_buffer(b: Buffer, app: &mut Option<AppLayer>) -> Result<BufferKind, RejectionKind> {
+    match crate::app::buffer_layer(b) {
+        Some(layer) => {
+            set_app(app, layer, b.name())?;
+            Ok(BufferKind::App(b))
+        }
+        None => Err(unsupported(format!("sticky buffer {}", b.name()))),
+    }
 }
 
 fn header(headers: &mut Vec<HeaderCheck>, has_other: &mut bool, h: HeaderCheck) {
@@ -623,6 +674,46 @@ fn ipopt(o: IpOpt) -> Result<warden_packet::Ipv4Options, RejectionKind> {
         IpOpt::Satid => O::SATID,
         IpOpt::Any => O::ANY,
     })
+}
+
+/// The fast pattern of a transaction rule and the buffer it lives in: the
+/// explicit `fast_pattern` if it is in an app buffer, else the longest
+/// positive content of the app buffers.
+fn pick_tx_fast_pattern(
+    chains: &[BufferChain],
+    explicit: Option<ExplicitFastPattern>,
+) -> Option<(FastPattern, Buffer)> {
+    if let Some((BufferKind::App(b), ei, chop)) = explicit {
+        let chain = chains.iter().find(|c| c.buffer == BufferKind::App(b))?;
+        if let Some(Elem::Content(c)) = chain.elems.get(ei) {
+            let bytes = match chop {
+                Some((off, len)) => {
+                    let off = usize::from(off).min(c.pattern.len());
+                    let end = (off + usize::from(len)).min(c.pattern.len());
+                    c.pattern[off..end].to_vec()
+                }
+                None => c.pattern.clone(),
+            };
+            if !bytes.is_empty() && chain.transforms_empty() {
+                return Some((FastPattern { bytes }, b));
+            }
+        }
+    }
+    chains
+        .iter()
+        .filter(|c| c.transforms_empty())
+        .filter_map(|c| match c.buffer {
+            BufferKind::App(b) => Some((b, c)),
+            _ => None,
+        })
+        .flat_map(|(b, c)| {
+            c.elems.iter().filter_map(move |e| match e {
+                Elem::Content(m) if !m.negated => Some((&m.pattern, b)),
+                _ => None,
+            })
+        })
+        .max_by_key(|(p, _)| p.len())
+        .map(|(p, b)| (FastPattern { bytes: p.clone() }, b))
 }
 
 /// Where a `fast_pattern` content sits: buffer, index in its chain, chop.

@@ -5,6 +5,7 @@ use warden_flow::{Direction, Flow};
 use warden_packet::Packet;
 use warden_rules::{Classifications, Rule, Vars};
 
+use crate::app::{AppLayer, AppTx, TxPrefilter};
 use crate::compile::{compile, BitNames, BuildContext, Rejection};
 use crate::header;
 use crate::payload::{run_chain, ChainRun};
@@ -63,12 +64,35 @@ pub struct PacketContext<'p, 'f> {
     pub packet: &'p Packet<'p>,
     pub flow: Option<(&'f mut Flow, Direction)>,
     pub now_ns: i64,
+    /// The flow's application protocol, once detected.
+    pub app: Option<AppLayer>,
+}
+
+/// A transaction to inspect: the packet that advanced it, its flow, and
+/// its buffers.
+pub struct TxContext<'p, 'f, 't> {
+    pub packet: &'p Packet<'p>,
+    pub flow: (&'f mut Flow, Direction),
+    pub now_ns: i64,
+    pub app: AppLayer,
+    pub tx: &'t dyn AppTx,
+    /// Rules already fired on this transaction (sorted); fired rules are
+    /// added, so each rule alerts at most once per transaction.
+    pub done: &'t mut Vec<u32>,
+}
+
+/// What to do after a rule matched.
+enum AfterMatch {
+    Continue,
+    /// A pass rule matched: stop inspecting.
+    Stop,
 }
 
 /// A compiled, immutable ruleset.
 pub struct Engine {
     sigs: Vec<Sig>,
     prefilter: Prefilter,
+    tx_prefilter: TxPrefilter,
     bit_names: usize,
 }
 
@@ -110,10 +134,12 @@ impl Engine {
         });
         report.loaded = sigs.len();
         let prefilter = Prefilter::build(&sigs);
+        let tx_prefilter = TxPrefilter::build(&sigs);
         (
             Engine {
                 sigs,
                 prefilter,
+                tx_prefilter,
                 bit_names: bits.len(),
             },
             report,
@@ -138,6 +164,10 @@ impl Engine {
 
     pub fn prefilter(&self) -> &Prefilter {
         &self.prefilter
+    }
+
+    pub fn tx_prefilter(&self) -> &TxPrefilter {
+        &self.tx_prefilter
     }
 
     /// Inspects one packet; fired rules are appended to `out` in
@@ -179,69 +209,138 @@ impl Engine {
         );
         st.candidates_checked += candidates.len() as u64;
         let mut fired = 0usize;
-        let src = p.src_ip();
-        let dst = p.dst_ip();
         for &ri in &candidates {
             let s = &self.sigs[ri as usize];
-            if !self.matches(s, st, p, flow.as_ref().map(|(f, d)| (&**f, *d))) {
+            if let Some(a) = s.app {
+                if cx.app != Some(a) {
+                    continue;
+                }
+            }
+            if !self.matches(s, st, p, flow.as_ref().map(|(f, d)| (&**f, *d)), None) {
                 continue;
             }
-            // post-match: flowbits change even when the alert is suppressed
-            if let Some((f, _)) = flow.as_mut() {
-                for a in &s.bits_post {
-                    match *a {
-                        BitsAction::Set(b) => f.set_bit(b),
-                        BitsAction::Unset(b) => f.unset_bit(b),
-                        BitsAction::Toggle(b) => {
-                            if f.has_bit(b) {
-                                f.unset_bit(b)
-                            } else {
-                                f.set_bit(b)
-                            }
-                        }
-                    }
-                }
-            }
-            if s.action == SigAction::Pass {
-                if let Some((f, _)) = flow.as_mut() {
-                    f.flags |= flow_flags::PASS;
-                }
+            let f = flow.as_mut().map(|(f, _)| &mut **f);
+            if let AfterMatch::Stop = self.after_match(ri, st, p, f, cx.now_ns, &mut fired, out) {
                 break;
             }
-            if s.noalert {
-                continue;
-            }
-            let track = TrackInput {
-                src,
-                dst,
-                flow_id: flow.as_ref().map(|(f, _)| f.id),
-                now_ns: cx.now_ns,
-            };
-            if let Some(df) = &s.detection_filter {
-                if !st.thresholds.detection_filter(ri, df, &track) {
-                    st.suppressed += 1;
-                    continue;
-                }
-            }
-            if let Some(th) = &s.threshold {
-                if !st.thresholds.threshold(ri, th, &track) {
-                    st.suppressed += 1;
-                    continue;
-                }
-            }
-            if fired >= PACKET_ALERT_MAX {
-                st.overflow += 1;
-                continue;
-            }
-            fired += 1;
-            out.push(FiredRule {
-                rule: ri,
-                action: s.action,
-            });
         }
         if iponly_bit != 0 && !iponly_done {
             if let Some((f, _)) = flow.as_mut() {
                 f.flags |= iponly_bit;
+            }
+        }
+        st.candidates = candidates;
+    }
+
+    /// Post-match work shared by packet and transaction inspection:
+    /// flowbit actions (even when the alert is then suppressed), pass,
+    /// noalert, detection filters, thresholds and the per-packet alert cap.
+    #[allow(clippy::too_many_arguments)]
+    fn after_match(
+        &self,
+        ri: u32,
+        st: &mut DetectState,
+        p: &Packet<'_>,
+        mut flow: Option<&mut Flow>,
+        now_ns: i64,
+        fired: &mut usize,
+        out: &mut Vec<FiredRule>,
+    ) -> AfterMatch {
+        let s = &self.sigs[ri as usize];
+        if let Some(f) = flow.as_mut() {
+            for a in &s.bits_post {
+                match *a {
+                    BitsAction::Set(b) => f.set_bit(b),
+                    BitsAction::Unset(b) => f.unset_bit(b),
+                    BitsAction::Toggle(b) => {
+                        if f.has_bit(b) {
+                            f.unset_bit(b)
+                        } else {
+                            f.set_bit(b)
+                        }
+                    }
+                }
+            }
+        }
+        if s.action == SigAction::Pass {
+            if let Some(f) = flow.as_mut() {
+                f.flags |= flow_flags::PASS;
+            }
+            return AfterMatch::Stop;
+        }
+        if s.noalert {
+            return AfterMatch::Continue;
+        }
+        let track = TrackInput {
+            src: p.src_ip(),
+            dst: p.dst_ip(),
+            flow_id: flow.as_ref().map(|f| f.id),
+            now_ns,
+        };
+        if let Some(df) = &s.detection_filter {
+            if !st.thresholds.detection_filter(ri, df, &track) {
+                st.suppressed += 1;
+                return AfterMatch::Continue;
+            }
+        }
+        if let Some(th) = &s.threshold {
+            if !st.thresholds.threshold(ri, th, &track) {
+                st.suppressed += 1;
+                return AfterMatch::Continue;
+            }
+        }
+        if *fired >= PACKET_ALERT_MAX {
+            st.overflow += 1;
+            return AfterMatch::Continue;
+        }
+        *fired += 1;
+        out.push(FiredRule {
+            rule: ri,
+            action: s.action,
+        });
+        AfterMatch::Continue
+    }
+
+    /// Inspects one application transaction after the packet `cx.packet`
+    /// advanced it: the transaction rules of `cx.app` whose buffers match.
+    /// Each rule fires at most once per transaction.
+    pub fn inspect_tx(
+        &self,
+        st: &mut DetectState,
+        cx: TxContext<'_, '_, '_>,
+        out: &mut Vec<FiredRule>,
+    ) {
+        let (flow, dir) = cx.flow;
+        if flow.flags & flow_flags::PASS != 0 {
+            return;
+        }
+        let mut candidates = std::mem::take(&mut st.candidates);
+        candidates.clear();
+        self.tx_prefilter
+            .candidates(cx.app, cx.tx, &mut st.prefilter, &mut candidates);
+        st.candidates_checked += candidates.len() as u64;
+        let mut fired = 0usize;
+        for &ri in &candidates {
+            if cx.done.binary_search(&ri).is_ok() {
+                continue;
+            }
+            let s = &self.sigs[ri as usize];
+            if !self.matches(s, st, cx.packet, Some((&*flow, dir)), Some(cx.tx)) {
+                continue;
+            }
+            if let Err(pos) = cx.done.binary_search(&ri) {
+                cx.done.insert(pos, ri);
+            }
+            if let AfterMatch::Stop = self.after_match(
+                ri,
+                st,
+                cx.packet,
+                Some(&mut *flow),
+                cx.now_ns,
+                &mut fired,
+                out,
+            ) {
+                break;
             }
         }
         st.candidates = candidates;
@@ -253,6 +352,7 @@ impl Engine {
         st: &mut DetectState,
         p: &Packet<'_>,
         flow: Option<(&Flow, Direction)>,
+        tx: Option<&dyn AppTx>,
     ) -> bool {
         if !proto_matches(s.proto, p) {
             return false;
@@ -299,12 +399,35 @@ impl Engine {
         // byte_extract/byte_math variables live for the whole rule: a value
         // extracted in one buffer (ipv4.hdr) can be used in another
         // (tcp.hdr), as in Suricata. Chains run in the rule's buffer order.
+        if let Some(tx) = tx {
+            for c in &s.tx_checks {
+                let ok = match c {
+                    TxCheck::Urilen(u) => tx.urilen(u.raw).is_some_and(|n| u.cmp.matches(n)),
+                };
+                if !ok {
+                    return false;
+                }
+            }
+        } else if !s.tx_checks.is_empty() {
+            return false;
+        }
         st.vars = [0; 16];
         for chain in &s.chains {
-            let Some(buf) = buffer(chain.buffer, p) else {
-                return false;
+            let ok = match (chain.buffer, tx) {
+                (BufferKind::App(b), Some(tx)) => {
+                    let vars = &mut st.vars;
+                    // multi-instance buffers: any instance may match
+                    tx.each(b, &mut |bytes| {
+                        run_chain(&chain.elems, bytes, &mut ChainRun::new(vars))
+                    })
+                }
+                (BufferKind::App(_), None) => false,
+                (kind, _) => match buffer(kind, p) {
+                    Some(buf) => run_chain(&chain.elems, buf, &mut ChainRun::new(&mut st.vars)),
+                    None => false,
+                },
             };
-            if !run_chain(&chain.elems, buf, &mut ChainRun::new(&mut st.vars)) {
+            if !ok {
                 return false;
             }
         }
@@ -353,5 +476,6 @@ fn buffer<'a>(kind: BufferKind, p: &Packet<'a>) -> Option<&'a [u8]> {
         BufferKind::UdpHdr => p.udp.as_ref().map(|h| h.header),
         BufferKind::Icmpv4Hdr => p.icmpv4.as_ref().map(|h| h.header),
         BufferKind::Icmpv6Hdr => p.icmpv6.as_ref().map(|h| h.header),
+        BufferKind::App(_) => None,
     }
 }

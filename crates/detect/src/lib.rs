@@ -18,6 +18,7 @@
 //! everything that changes while packets flow lives in a per-worker
 //! [`DetectState`].
 
+pub mod app;
 pub mod compile;
 pub mod engine;
 pub mod header;
@@ -27,6 +28,7 @@ pub mod sig;
 pub mod threshold;
 pub mod transform;
 
+pub use app::{AppLayer, AppTx};
 pub use compile::{BuildContext, Rejection, RejectionKind};
-pub use engine::{DetectState, Engine, FiredRule, LoadReport, PacketContext};
+pub use engine::{DetectState, Engine, FiredRule, LoadReport, PacketContext, TxContext};
 pub use sig::{Sig, SigAction, SigMeta};

@@ -30,7 +30,7 @@ pub struct Group {
 }
 
 impl Group {
-    fn build(rules: &[u32], sigs: &[Sig]) -> Group {
+    pub(crate) fn build(rules: &[u32], sigs: &[Sig]) -> Group {
         let mut patterns: Vec<Vec<u8>> = Vec::new();
         let mut by_pattern: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut pattern_rules: Vec<Vec<u32>> = Vec::new();
@@ -257,12 +257,12 @@ impl Prefilter {
 /// Scratch the prefilter reuses across packets.
 #[derive(Default)]
 pub struct Scratch {
-    seen: Vec<u64>,
-    hits: Vec<u32>,
+    pub(crate) seen: Vec<u64>,
+    pub(crate) hits: Vec<u32>,
 }
 
 /// Appends the union of sorted, pairwise-disjoint lists to `out`, sorted.
-fn merge_sorted(lists: &[&[u32]], out: &mut Vec<u32>) {
+pub(crate) fn merge_sorted(lists: &[&[u32]], out: &mut Vec<u32>) {
     let mut pos = [0usize; 8];
     debug_assert!(lists.len() <= pos.len());
     loop {
@@ -290,7 +290,7 @@ fn build_class(class: ProtoClass, sigs: &[Sig]) -> ProtoGroups {
     let mut by_sport: HashMap<u16, Vec<u32>> = HashMap::new();
     let mut ip_only = Vec::new();
     for (i, s) in sigs.iter().enumerate() {
-        if !class.admits(s.proto) {
+        if !class.admits(s.proto) || s.tx_rule {
             continue;
         }
         let i = i as u32;

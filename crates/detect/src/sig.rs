@@ -82,7 +82,7 @@ pub enum Val {
 }
 
 /// Inspection buffers a payload chain can run over.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BufferKind {
     /// The packet's L4 payload (`pkt_data`, the default).
     Payload,
@@ -92,6 +92,8 @@ pub enum BufferKind {
     UdpHdr,
     Icmpv4Hdr,
     Icmpv6Hdr,
+    /// An application-layer sticky buffer of a transaction.
+    App(warden_rules::Buffer),
 }
 
 /// One content match.
@@ -220,6 +222,13 @@ pub struct BufferChain {
     pub elems: Vec<Elem>,
 }
 
+impl BufferChain {
+    /// No transform changes this buffer before inspection.
+    pub fn transforms_empty(&self) -> bool {
+        true
+    }
+}
+
 /// Checks on packet headers and flow counters.
 #[derive(Clone, Debug)]
 pub enum HeaderCheck {
@@ -298,4 +307,19 @@ pub struct Sig {
     /// Sets flowbits (ordering: setters run before readers).
     pub sets_bits: bool,
     pub reads_bits: bool,
+    /// Application protocol the rule is limited to.
+    pub app: Option<crate::app::AppLayer>,
+    /// Inspected per application transaction (it has app-layer buffers or
+    /// checks), not per packet.
+    pub tx_rule: bool,
+    /// Buffer whose automaton indexes this transaction rule.
+    pub tx_fast_buffer: Option<warden_rules::Buffer>,
+    /// Transaction value checks (urilen).
+    pub tx_checks: Vec<TxCheck>,
+}
+
+/// Checks on transaction values rather than buffers.
+#[derive(Clone, Copy, Debug)]
+pub enum TxCheck {
+    Urilen(warden_rules::Urilen),
 }

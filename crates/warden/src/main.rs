@@ -5,6 +5,7 @@
 //! modes; every protocol and rule detail lives in the library crates
 //! (see ARCHITECTURE.md).
 
+mod app_glue;
 mod cli;
 mod config;
 mod load;
@@ -72,6 +73,9 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
         flow,
         eve: cfg.eve_options(),
         verbose: cli.verbose,
+        stream_memcap: cfg
+            .get_size("stream.reassembly.memcap")?
+            .unwrap_or(256 << 20),
     };
     run::run(&opts, &loaded)?;
     Ok(ExitCode::SUCCESS)

@@ -8,9 +8,14 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
+use std::sync::Arc;
+
 use warden_capture::{open_captures, CaptureReader};
-use warden_detect::{DetectState, Engine, FiredRule, PacketContext, SigAction};
+use warden_detect::{DetectState, Engine, FiredRule, PacketContext, SigAction, TxContext};
 use warden_flow::{Direction, Flow, FlowConfig, FlowTable, KeyInput};
+use warden_stream::{Defragmenter, Fragment, MemBudget, ReassemblyConfig};
+
+use crate::app_glue::{DnsView, FlowApp, HttpView, Parser, TlsView};
 use warden_output::{
     AlertRecord, DecoderStats, DetectStats, EngineStats, EveWriter, FastLogWriter, FlowRecord,
     FlowStats, FlowSummary, StatsSnapshot, Timestamp,
@@ -27,6 +32,8 @@ pub struct RunOptions {
     pub flow: FlowConfig,
     pub eve: crate::config::EveOptions,
     pub verbose: u8,
+    /// Memory all TCP reassembly may use (`stream.reassembly.memcap`).
+    pub stream_memcap: usize,
 }
 
 /// Counters a run keeps for the stats event and the summary.
@@ -45,6 +52,7 @@ struct Counters {
     vlan: u64,
     vlan_qinq: u64,
     nsh: u64,
+    defrag_reassembled: u64,
     alerts: u64,
     events: HashMap<&'static str, u64>,
     first_ts: Option<Timestamp>,
@@ -62,26 +70,53 @@ fn out_ts(ts: warden_packet::Timestamp) -> Timestamp {
     }
 }
 
+type Eve = EveWriter<BufWriter<File>>;
+type Fast = FastLogWriter<BufWriter<File>>;
+
+/// One worker: a flow table, the per-flow application state beside it,
+/// the defragmenter and the detection state, processing packets in
+/// capture order.
+struct Worker<'a> {
+    opts: &'a RunOptions,
+    engine: &'a Engine,
+    state: DetectState,
+    flows: FlowTable,
+    apps: HashMap<u64, FlowApp>,
+    defrag: Defragmenter,
+    reassembly: ReassemblyConfig,
+    stream_budget: Arc<MemBudget>,
+    c: Counters,
+    fired: Vec<FiredRule>,
+    eve: Eve,
+    fast: Fast,
+}
+
 /// Runs the capture(s) through the engine. Returns an error after
 /// writing everything processed so far when a capture is unreadable.
 pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
     std::fs::create_dir_all(&opts.log_dir)
         .with_context(|| format!("cannot create log folder {}", opts.log_dir.display()))?;
-    let eve_file = create(&opts.log_dir.join("eve.json"))?;
-    let fast_file = create(&opts.log_dir.join("fast.log"))?;
-    let mut eve = EveWriter::new(eve_file);
-    let mut fast = FastLogWriter::new(fast_file);
-    let engine = &loaded.engine;
-    let mut state = DetectState::default();
-    let mut flows = FlowTable::new(opts.flow);
-    let mut c = Counters::default();
-    let mut fired: Vec<FiredRule> = Vec::with_capacity(16);
+    let eve = EveWriter::new(create(&opts.log_dir.join("eve.json"))?);
+    let fast = FastLogWriter::new(create(&opts.log_dir.join("fast.log"))?);
     let started = Instant::now();
-
     let files = open_captures(&opts.captures);
     if files.is_empty() {
         anyhow::bail!("no capture files at {}", opts.captures.display());
     }
+    let mut w = Worker {
+        opts,
+        engine: &loaded.engine,
+        state: DetectState::default(),
+        flows: FlowTable::new(opts.flow),
+        apps: HashMap::new(),
+        defrag: Defragmenter::new(Default::default()),
+        reassembly: ReassemblyConfig::default(),
+        stream_budget: Arc::new(MemBudget::new(opts.stream_memcap)),
+        c: Counters::default(),
+        fired: Vec::with_capacity(16),
+        eve,
+        fast,
+    };
     let mut failure: Option<anyhow::Error> = None;
     'files: for file in &files {
         let mut reader = match CaptureReader::open(file) {
@@ -100,122 +135,361 @@ pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
                     break 'files;
                 }
             };
-            let ts = out_ts(raw.ts);
-            c.first_ts.get_or_insert(ts);
-            c.last_ts = ts;
-            let now = ns(ts);
-            let mut p = decode(raw.link, raw.data, &opts.decode);
-            drop_invalid_ip_layer(&mut p);
-            count_packet(&mut c, &p, raw.orig_len.max(raw.data.len() as u32));
-            let mut io_err = None;
-            let log_flows = opts.eve.flow;
-            flows.maybe_expire(now, |f| {
-                if !log_flows {
-                    return;
-                }
-                if let Err(e) = eve.flow(&flow_record(f, ts, "timeout")) {
-                    io_err.get_or_insert(e);
-                }
-            });
-            if let Some(e) = io_err {
-                return Err(e.into());
-            }
-            let tracked = track(&mut flows, &p, raw.data.len(), now);
-            fired.clear();
-            match tracked {
-                Some(t) => {
-                    let flow = flows.get_mut(t.flow);
-                    if let Some(i) = p.icmp() {
-                        flow.icmp[t.direction.index()].get_or_insert((i.icmp_type, i.code));
-                    }
-                    engine.inspect(
-                        &mut state,
-                        PacketContext {
-                            packet: &p,
-                            flow: Some((flow, t.direction)),
-                            now_ns: now,
-                        },
-                        &mut fired,
-                    );
-                    if !fired.is_empty() {
-                        flows.get_mut(t.flow).alerted = true;
-                    }
-                    let flow = flows.get(t.flow);
-                    write_alerts(
-                        &mut eve,
-                        &mut fast,
-                        engine,
-                        &fired,
-                        &p,
-                        Some((flow, t.direction)),
-                        ts,
-                        raw.index,
-                        &opts.eve,
-                    )?;
-                }
-                None => {
-                    engine.inspect(
-                        &mut state,
-                        PacketContext {
-                            packet: &p,
-                            flow: None,
-                            now_ns: now,
-                        },
-                        &mut fired,
-                    );
-                    write_alerts(
-                        &mut eve, &mut fast, engine, &fired, &p, None, ts, raw.index, &opts.eve,
-                    )?;
-                }
-            }
-            c.alerts += fired.len() as u64;
+            w.wire_packet(raw.link, raw.data, raw.orig_len, out_ts(raw.ts), raw.index)?;
         }
     }
-    let flow_counters = flows.counters();
-    let memuse = flows.memuse();
-    let mut io_err = None;
-    let last = c.last_ts;
-    let log_flows = opts.eve.flow;
-    flows.drain(|f| {
-        if !log_flows {
-            return;
-        }
-        if let Err(e) = eve.flow(&flow_record(f, last, "shutdown")) {
-            io_err.get_or_insert(e);
-        }
-    });
-    if let Some(e) = io_err {
-        return Err(e.into());
-    }
-    let stats = snapshot(&c, &flow_counters, memuse, loaded, &state, started);
-    eve.stats(c.last_ts, &stats)?;
-    eve.flush()?;
-    fast.flush()?;
-    let secs = started.elapsed().as_secs_f64();
-    eprintln!(
-        "warden: {} packets, {} bytes, {} flows, {} alerts in {:.2} s ({:.1} Mbit/s, {:.0} packets/s)",
-        c.pkts,
-        c.bytes,
-        flow_counters.total,
-        c.alerts,
-        secs,
-        c.bytes as f64 * 8.0 / secs.max(1e-9) / 1e6,
-        c.pkts as f64 / secs.max(1e-9)
-    );
-    if opts.verbose > 0 {
-        eprintln!(
-            "warden: prefilter handed {} rule checks to verification ({:.1} per packet)",
-            state.candidates_checked,
-            state.candidates_checked as f64 / c.pkts.max(1) as f64
-        );
-    }
+    w.finish(loaded, started)?;
     match failure {
         Some(e) => Err(e.context(format!(
             "stopped early; {} packets before the error were processed and logged",
-            c.pkts
+            w.c.pkts
         ))),
         None => Ok(()),
     }
+}
+
+impl Worker<'_> {
+    /// A frame from the capture: decode, count, defragment, process.
+    fn wire_packet(
+        &mut self,
+        link: warden_packet::LinkType,
+        data: &[u8],
+        orig_len: u32,
+        ts: Timestamp,
+        index: u64,
+    ) -> Result<()> {
+        self.c.first_ts.get_or_insert(ts);
+        self.c.last_ts = ts;
+        let now = ns(ts);
+        let mut p = decode(link, data, &self.opts.decode);
+        drop_invalid_ip_layer(&mut p);
+        count_packet(&mut self.c, &p, orig_len.max(data.len() as u32));
+        self.expire(now, ts)?;
+        let reassembled = if p.is_fragment() {
+            match Fragment::from_packet(&p) {
+                Some(frag) => {
+                    let out = self.defrag.insert(
+                        &frag,
+                        warden_packet::Timestamp {
+                            secs: ts.secs,
+                            nanos: ts.nanos,
+                        },
+                    );
+                    for name in out.events.names(p.ipv6.is_some()) {
+                        *self.c.events.entry(name).or_insert(0) += 1;
+                    }
+                    out.datagram
+                }
+                None => None,
+            }
+        } else {
+            None
+        };
+        self.process(&p, data.len(), ts, index)?;
+        if let Some(dgram) = reassembled {
+            let mut inner = decode(warden_packet::LinkType::RawIp, &dgram, &self.opts.decode);
+            drop_invalid_ip_layer(&mut inner);
+            self.c.defrag_reassembled += 1;
+            self.process(&inner, dgram.len(), ts, index)?;
+        }
+        Ok(())
+    }
+
+    /// Writes flow records for flows that timed out at `now`.
+    fn expire(&mut self, now: i64, ts: Timestamp) -> Result<()> {
+        let mut io_err = None;
+        let log_flows = self.opts.eve.flow;
+        let eve = &mut self.eve;
+        let apps = &mut self.apps;
+        self.flows.maybe_expire(now, |f| {
+            let app = apps.remove(&f.id);
+            if log_flows {
+                let name = app.as_ref().map(app_proto_name);
+                if let Err(e) = eve.flow(&flow_record(f, ts, "timeout", name)) {
+                    io_err.get_or_insert(e);
+                }
+            }
+        });
+        match io_err {
+            Some(e) => Err(e.into()),
+            None => Ok(()),
+        }
+    }
+
+    /// One decoded packet (from the wire or reassembled from fragments).
+    fn process(&mut self, p: &Packet<'_>, len: usize, ts: Timestamp, index: u64) -> Result<()> {
+        let now = ns(ts);
+        self.fired.clear();
+        let Some(t) = track(&mut self.flows, p, len, now) else {
+            self.engine.inspect(
+                &mut self.state,
+                PacketContext {
+                    packet: p,
+                    flow: None,
+                    now_ns: now,
+                    app: None,
+                },
+                &mut self.fired,
+            );
+            self.c.alerts += self.fired.len() as u64;
+            return write_alerts(
+                &mut self.eve,
+                &mut self.fast,
+                self.engine,
+                &self.fired,
+                p,
+                None,
+                None,
+                ts,
+                index,
+                &self.opts.eve,
+            );
+        };
+        let to_server = t.direction == Direction::ToServer;
+        let flow = self.flows.get_mut(t.flow);
+        if let Some(i) = p.icmp() {
+            flow.icmp[t.direction.index()].get_or_insert((i.icmp_type, i.code));
+        }
+        let flow_id = flow.id;
+        // application layer: reassemble, detect, parse
+        let app = self.apps.entry(flow_id).or_insert_with(|| {
+            if p.tcp.is_some() {
+                FlowApp::new_tcp(self.reassembly, self.stream_budget.clone())
+            } else {
+                FlowApp::new_udp()
+            }
+        });
+        if let Some(tcp) = &p.tcp {
+            if let Some(streams) = app.streams.as_mut() {
+                streams.segment(to_server, tcp.seq, tcp.ack, tcp.flags, p.payload);
+            }
+            app.feed_ready(to_server, now);
+            app.feed_ready(!to_server, now);
+        } else if let Some(udp) = &p.udp {
+            if !p.payload.is_empty() {
+                app.feed_udp(to_server, udp.src_port, udp.dst_port, p.payload);
+            }
+        }
+        let layer = app.layer();
+        // packet rules
+        self.engine.inspect(
+            &mut self.state,
+            PacketContext {
+                packet: p,
+                flow: Some((flow, t.direction)),
+                now_ns: now,
+                app: layer,
+            },
+            &mut self.fired,
+        );
+        // transaction rules
+        if let Some(layer) = layer {
+            inspect_txs(
+                self.engine,
+                &mut self.state,
+                app,
+                layer,
+                p,
+                flow,
+                t.direction,
+                now,
+                &mut self.fired,
+            );
+        }
+        if !self.fired.is_empty() {
+            flow.alerted = true;
+        }
+        self.c.alerts += self.fired.len() as u64;
+        let app_name = app_proto_name(app);
+        let flow = self.flows.get(t.flow);
+        write_alerts(
+            &mut self.eve,
+            &mut self.fast,
+            self.engine,
+            &self.fired,
+            p,
+            Some((flow, t.direction)),
+            Some(app_name),
+            ts,
+            index,
+            &self.opts.eve,
+        )
+    }
+
+    /// End of input: close every flow, write the stats event and the
+    /// summary.
+    fn finish(&mut self, loaded: &Loaded, started: Instant) -> Result<()> {
+        let flow_counters = self.flows.counters();
+        let memuse = self.flows.memuse();
+        let mut io_err = None;
+        let last = self.c.last_ts;
+        let log_flows = self.opts.eve.flow;
+        let eve = &mut self.eve;
+        let apps = &mut self.apps;
+        self.flows.drain(|f| {
+            let app = apps.remove(&f.id);
+            if log_flows {
+                let name = app.as_ref().map(app_proto_name);
+                if let Err(e) = eve.flow(&flow_record(f, last, "shutdown", name)) {
+                    io_err.get_or_insert(e);
+                }
+            }
+        });
+        if let Some(e) = io_err {
+            return Err(e.into());
+        }
+        let stats = snapshot(
+            &self.c,
+            &flow_counters,
+            memuse,
+            loaded,
+            &self.state,
+            started,
+        );
+        self.eve.stats(self.c.last_ts, &stats)?;
+        self.eve.flush()?;
+        self.fast.flush()?;
+        let secs = started.elapsed().as_secs_f64();
+        let c = &self.c;
+        eprintln!(
+            "warden: {} packets, {} bytes, {} flows, {} alerts in {:.2} s ({:.1} Mbit/s, {:.0} packets/s)",
+            c.pkts,
+            c.bytes,
+            flow_counters.total,
+            c.alerts,
+            secs,
+            c.bytes as f64 * 8.0 / secs.max(1e-9) / 1e6,
+            c.pkts as f64 / secs.max(1e-9)
+        );
+        if self.opts.verbose > 0 {
+            eprintln!(
+                "warden: prefilter handed {} rule checks to verification ({:.1} per packet)",
+                self.state.candidates_checked,
+                self.state.candidates_checked as f64 / c.pkts.max(1) as f64
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Runs transaction rules over the transactions this packet may have
+/// advanced: unfinished HTTP transactions (a finished one gets one last
+/// inspection, then is freed), new DNS messages, and the TLS handshake
+/// when it progressed. Each rule fires at most once per transaction.
+#[allow(clippy::too_many_arguments)]
+fn inspect_txs(
+    engine: &Engine,
+    state: &mut DetectState,
+    app: &mut FlowApp,
+    layer: warden_detect::AppLayer,
+    p: &Packet<'_>,
+    flow: &mut Flow,
+    dir: Direction,
+    now: i64,
+    fired: &mut Vec<FiredRule>,
+) {
+    let to_server = dir == Direction::ToServer;
+    let FlowApp {
+        parse,
+        done,
+        finished_below,
+        tls_dirty,
+        http_seen,
+        ..
+    } = app;
+    let mut run = |tx_id: u64, tx: &dyn warden_detect::AppTx, flow: &mut Flow| {
+        let i = match done.iter().position(|(id, _)| *id == tx_id) {
+            Some(i) => i,
+            None => {
+                done.push((tx_id, Vec::new()));
+                done.len() - 1
+            }
+        };
+        engine.inspect_tx(
+            state,
+            TxContext {
+                packet: p,
+                flow: (flow, dir),
+                now_ns: now,
+                app: layer,
+                tx,
+                done: &mut done[i].1,
+            },
+            fired,
+        );
+    };
+    match &mut parse.parser {
+        Parser::Http(h) => {
+            let mut new_floor = *finished_below;
+            let mut contiguous = true;
+            for tx in h.txs() {
+                if tx.id() < *finished_below {
+                    continue;
+                }
+                // inspect at progress milestones only (line, headers,
+                // complete per direction), never per body segment
+                let key = progress_key(tx);
+                let seen = match http_seen.iter_mut().find(|(id, _)| *id == tx.id()) {
+                    Some((_, k)) => std::mem::replace(k, key),
+                    None => {
+                        http_seen.push((tx.id(), key));
+                        u16::MAX
+                    }
+                };
+                if seen != key {
+                    run(tx.id(), &HttpView { tx, to_server }, flow);
+                }
+                if contiguous && tx.is_complete() {
+                    new_floor = tx.id() + 1;
+                } else {
+                    contiguous = false;
+                }
+            }
+            if new_floor > *finished_below {
+                *finished_below = new_floor;
+                h.free_txs_before(new_floor);
+                done.retain(|(id, _)| *id >= new_floor);
+                http_seen.retain(|(id, _)| *id >= new_floor);
+            }
+        }
+        Parser::Tls(t) => {
+            if std::mem::take(tls_dirty) {
+                run(0, &TlsView(t), flow);
+            }
+        }
+        Parser::Dns(dns) => {
+            let floor = *finished_below;
+            for tx in dns.transactions() {
+                if tx.tx_id >= floor && tx.to_server == to_server {
+                    run(tx.tx_id, &DnsView(tx), flow);
+                }
+            }
+            let next = dns.next_tx_id();
+            *finished_below = next;
+            done.clear();
+            dns.retire(next);
+        }
+        Parser::None => {}
+    }
+}
+
+/// A number that changes whenever either direction of an HTTP
+/// transaction reaches a new stage.
+fn progress_key(tx: &warden_app::http::HttpTx) -> u16 {
+    use warden_app::http::Progress;
+    let n = |p: Progress| -> u16 {
+        match p {
+            Progress::None => 0,
+            Progress::Line => 1,
+            Progress::Headers => 2,
+            Progress::Complete => 3,
+        }
+    };
+    n(tx.request_progress()) * 4 + n(tx.response_progress())
+}
+
+fn app_proto_name(app: &FlowApp) -> &'static str {
+    app.parse.proto.name()
 }
 
 fn ts_of(ns: i64) -> Timestamp {
@@ -241,7 +515,12 @@ fn flow_summary(fl: &Flow) -> FlowSummary {
 }
 
 /// The EVE `flow` record of a finished flow.
-fn flow_record<'a>(fl: &'a Flow, ts: Timestamp, reason: &'a str) -> FlowRecord<'a> {
+fn flow_record<'a>(
+    fl: &'a Flow,
+    ts: Timestamp,
+    reason: &'a str,
+    app_proto: Option<&'a str>,
+) -> FlowRecord<'a> {
     let counts = flow_summary(fl);
     let icmp = matches!(fl.proto, 1 | 58);
     FlowRecord {
@@ -253,7 +532,7 @@ fn flow_record<'a>(fl: &'a Flow, ts: Timestamp, reason: &'a str) -> FlowRecord<'
         dest_ip: counts.dest_ip,
         dest_port: counts.dest_port,
         proto: fl.proto,
-        app_proto: None,
+        app_proto: app_proto.filter(|n| *n != "unknown"),
         icmp: if icmp { fl.icmp[0] } else { None },
         response_icmp: if icmp { fl.icmp[1] } else { None },
         counts,
@@ -380,6 +659,7 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
     fired: &[FiredRule],
     p: &Packet<'_>,
     flow: Option<(&Flow, Direction)>,
+    app_proto: Option<&str>,
     ts: Timestamp,
     pcap_cnt: u64,
     eve_opts: &crate::config::EveOptions,
@@ -418,6 +698,7 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
         }
         r.vlan = p.vlans();
         r.category = &m.category;
+        r.app_proto = app_proto.filter(|n| *n != "unknown");
         r.severity = m.severity;
         r.metadata = &m.metadata;
         if eve_opts.payload || eve_opts.payload_printable {
@@ -515,7 +796,10 @@ fn snapshot(
             alert_queue_overflow: st.overflow,
             alerts_suppressed: st.suppressed,
         },
-        counters: vec![("decoder.nsh", c.nsh)],
+        counters: vec![
+            ("decoder.nsh", c.nsh),
+            ("defrag.ipv4.reassembled", c.defrag_reassembled),
+        ],
         ..StatsSnapshot::default()
     }
 }

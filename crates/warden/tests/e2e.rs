@@ -127,7 +127,7 @@ fn every_rule_is_accounted_for_and_unsupported_ones_say_why() {
         &dir,
         "r.rules",
         "alert udp any any -> any any (msg:\"ok\"; content:\"hello\"; sid:1;)\n\
-         alert http any any -> any any (msg:\"http\"; http.uri; content:\"/x\"; sid:2;)\n\
+         alert smb any any -> any any (msg:\"smb\"; content:\"x\"; sid:2;)\n\
          alert udp any any -> any any (msg:\"bad pcre\"; pcre:\"/(unclosed/\"; sid:3;)\n\
          alert udp any any -> any any (msg:\"typo\"; contnet:\"x\"; sid:4;)\n\
          # alert udp any any -> any any (msg:\"off\"; sid:5;)\n",
@@ -149,7 +149,7 @@ fn every_rule_is_accounted_for_and_unsupported_ones_say_why() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("not supported yet: app-layer protocol http"),
+        stderr.contains("not supported yet: app-layer protocol smb"),
         "{stderr}"
     );
     assert!(
@@ -379,4 +379,74 @@ fn shared_corpus_captures_and_et_open() {
         );
         eprintln!("{name}: {pkts} packets, {} alerts", alert_sids(&ev).len());
     }
+}
+
+#[test]
+fn app_layer_rules_fire_on_http_and_dns_on_any_port() {
+    let dir = tmpdir("app");
+    let mut cap = Capture::new(1_700_000_000);
+    // HTTP on a non-standard port, split over two segments
+    let mut t = Tcp::new([10, 1, 1, 1], 50000, [192, 0, 2, 80], 8888);
+    t.handshake(&mut cap);
+    t.send(&mut cap, b"GET /admin/../login.php?user=x HTTP/1.1\r\nHo");
+    t.send(
+        &mut cap,
+        b"st: Portal.Example.TEST:8888\r\nUser-Agent: curl/8.0\r\n\r\n",
+    );
+    t.reply(
+        &mut cap,
+        b"HTTP/1.1 403 Forbidden\r\nContent-Length: 6\r\n\r\ndenied",
+    );
+    t.close(&mut cap);
+    // DNS on port 53 and a DNS-shaped datagram on 5300
+    udp(
+        &mut cap,
+        [10, 1, 1, 1],
+        40000,
+        [10, 1, 1, 53],
+        53,
+        &common::dns_query(1, "evil.duckdns.org"),
+    );
+    udp(
+        &mut cap,
+        [10, 1, 1, 1],
+        40001,
+        [10, 1, 1, 53],
+        5300,
+        &common::dns_query(2, "other.duckdns.org"),
+    );
+    let pcap = dir.join("app.pcap");
+    cap.write(&pcap);
+    let rules = write(
+        &dir,
+        "r.rules",
+        "alert http any any -> any any (msg:\"login uri\"; flow:established,to_server; http.method; content:\"GET\"; http.uri; content:\"/login.php\"; startswith; http.host; content:\"portal.example.test\"; bsize:19; sid:1;)\n\
+         alert http any any -> any any (msg:\"curl ua\"; http.user_agent; content:\"curl/\"; startswith; sid:2;)\n\
+         alert http any any -> any any (msg:\"403\"; flow:to_client; http.stat_code; content:\"403\"; file.data; content:\"denied\"; sid:3;)\n\
+         alert dns any any -> any any (msg:\"duckdns\"; dns.query; content:\".duckdns.org\"; endswith; sid:4;)\n\
+         alert http any any -> any any (msg:\"raw uri still has dots\"; http.uri.raw; content:\"/../\"; sid:5;)\n\
+         alert http any any -> any any (msg:\"never: normalised uri has no dots\"; http.uri; content:\"/../\"; sid:6;)\n",
+    );
+    let out = run(&[
+        "-r",
+        pcap.to_str().unwrap(),
+        "-S",
+        rules.to_str().unwrap(),
+        "-l",
+        dir.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("6 loaded"), "{stderr}");
+    let ev = events(&dir);
+    let mut sids = alert_sids(&ev);
+    sids.sort();
+    assert_eq!(sids, [1, 2, 3, 4, 4, 5]);
+    let http_alert = ev.iter().find(|e| e["alert"]["signature_id"] == 1).unwrap();
+    assert_eq!(http_alert["app_proto"], "http");
+    let flow_http = ev
+        .iter()
+        .find(|e| e["event_type"] == "flow" && e["dest_port"] == 8888)
+        .unwrap();
+    assert_eq!(flow_http["app_proto"], "http");
 }

@@ -1,0 +1,176 @@
+//! Application-layer detection: which sticky buffers the engine can
+//! inspect, the interface through which the pipeline hands a transaction's
+//! buffers to the engine ([`AppTx`]), and the per-protocol prefilter that
+//! picks the rules worth verifying on a transaction.
+//!
+//! The engine knows nothing of HTTP, TLS or DNS parsing: the pipeline wraps
+//! its parsers' transactions in an [`AppTx`] that answers "give me the
+//! bytes of buffer X".
+
+use hashbrown::HashMap;
+use warden_rules::{AppProto, Buffer};
+
+use crate::prefilter::Group;
+use crate::sig::Sig;
+
+/// Application protocols the engine can gate rules on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AppLayer {
+    Http,
+    Tls,
+    Dns,
+    Ssh,
+    Smtp,
+    Ftp,
+}
+
+impl AppLayer {
+    pub const ALL: [AppLayer; 6] = [
+        AppLayer::Http,
+        AppLayer::Tls,
+        AppLayer::Dns,
+        AppLayer::Ssh,
+        AppLayer::Smtp,
+        AppLayer::Ftp,
+    ];
+
+    /// The protocol a rule header names, when the engine supports it.
+    pub fn from_rule(p: AppProto) -> Option<AppLayer> {
+        Some(match p {
+            AppProto::Http | AppProto::Http1 => AppLayer::Http,
+            AppProto::Tls => AppLayer::Tls,
+            AppProto::Dns => AppLayer::Dns,
+            AppProto::Ssh => AppLayer::Ssh,
+            AppProto::Smtp => AppLayer::Smtp,
+            AppProto::Ftp => AppLayer::Ftp,
+            _ => return None,
+        })
+    }
+
+    /// Suricata's `app_proto` name.
+    pub fn name(self) -> &'static str {
+        match self {
+            AppLayer::Http => "http",
+            AppLayer::Tls => "tls",
+            AppLayer::Dns => "dns",
+            AppLayer::Ssh => "ssh",
+            AppLayer::Smtp => "smtp",
+            AppLayer::Ftp => "ftp",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// The protocol whose transactions carry `b`, for buffers the engine
+/// inspects; `None` for buffers it does not (yet).
+pub fn buffer_layer(b: Buffer) -> Option<AppLayer> {
+    use Buffer::*;
+    Some(match b {
+        HttpUri | HttpUriRaw | HttpMethod | HttpRequestLine | HttpHeader | HttpHeaderRaw
+        | HttpHeaderNames | HttpHost | HttpHostRaw | HttpUserAgent | HttpCookie | HttpReferer
+        | HttpContentType | HttpContentLen | HttpAccept | HttpAcceptEnc | HttpAcceptLang
+        | HttpConnection | HttpRequestBody | HttpResponseBody | FileData | HttpStatCode
+        | HttpStatMsg | HttpResponseLine | HttpServer | HttpLocation | HttpStart | HttpProtocol => {
+            AppLayer::Http
+        }
+        TlsSni | TlsCertSubject | TlsCertIssuer | TlsCertSerial | TlsCertFingerprint | TlsCerts
+        | Ja3Hash | Ja3String | Ja3sHash | Ja3sString | Ja4Hash => AppLayer::Tls,
+        DnsQuery | DnsQueryName | DnsQueriesRrname | DnsAnswerName | DnsAnswersRrname => {
+            AppLayer::Dns
+        }
+        _ => return None,
+    })
+}
+
+/// A transaction's buffers, as the pipeline's parsers expose them.
+pub trait AppTx {
+    /// Calls `f` with each instance of buffer `b` (most buffers have one;
+    /// `dns.query` has one per question, `tls.certs` one per
+    /// certificate) until `f` returns true. Returns whether it did.
+    fn each(&self, b: Buffer, f: &mut dyn FnMut(&[u8]) -> bool) -> bool;
+
+    /// Length of the URI (`urilen`), normalised or raw.
+    fn urilen(&self, raw: bool) -> Option<u64>;
+}
+
+/// Per-protocol prefilter for transaction rules: one automaton per buffer
+/// over the fast patterns of the rules indexed under that buffer.
+#[derive(Default)]
+pub struct TxPrefilter {
+    layers: Vec<TxLayer>,
+}
+
+#[derive(Default)]
+struct TxLayer {
+    by_buffer: Vec<(Buffer, Group)>,
+    always: Vec<u32>,
+}
+
+impl TxPrefilter {
+    pub fn build(sigs: &[Sig]) -> TxPrefilter {
+        let mut layers: Vec<TxLayer> = AppLayer::ALL.iter().map(|_| TxLayer::default()).collect();
+        let mut indexed: Vec<HashMap<Buffer, Vec<u32>>> =
+            AppLayer::ALL.iter().map(|_| HashMap::new()).collect();
+        for (i, s) in sigs.iter().enumerate() {
+            let (Some(app), true) = (s.app, s.tx_rule) else {
+                continue;
+            };
+            match s.tx_fast_buffer {
+                Some(b) => indexed[app.index()].entry(b).or_default().push(i as u32),
+                None => layers[app.index()].always.push(i as u32),
+            }
+        }
+        for (li, map) in indexed.into_iter().enumerate() {
+            let mut groups: Vec<(Buffer, Group)> = map
+                .into_iter()
+                .map(|(b, rules)| (b, Group::build(&rules, sigs)))
+                .collect();
+            groups.sort_by_key(|(b, _)| b.name());
+            layers[li].by_buffer = groups;
+        }
+        TxPrefilter { layers }
+    }
+
+    /// Candidate rules for a transaction of `app`, in engine order.
+    pub fn candidates(
+        &self,
+        app: AppLayer,
+        tx: &dyn AppTx,
+        scratch: &mut crate::prefilter::Scratch,
+        out: &mut Vec<u32>,
+    ) {
+        let layer = &self.layers[app.index()];
+        scratch.hits.clear();
+        for (b, g) in &layer.by_buffer {
+            tx.each(*b, &mut |bytes| {
+                g.hits(bytes, &mut scratch.seen, &mut scratch.hits);
+                false
+            });
+        }
+        scratch.hits.sort_unstable();
+        scratch.hits.dedup();
+        crate::prefilter::merge_sorted(&[&layer.always, &scratch.hits], out);
+    }
+
+    /// (rules indexed by buffer, rules always checked) per protocol.
+    pub fn describe(&self) -> Vec<String> {
+        AppLayer::ALL
+            .iter()
+            .zip(&self.layers)
+            .filter(|(_, l)| !l.always.is_empty() || !l.by_buffer.is_empty())
+            .map(|(a, l)| {
+                let indexed: usize = l.by_buffer.iter().map(|(_, g)| g.rule_count()).sum();
+                format!(
+                    "{}: {} transaction rules in {} buffer groups, {} without fast pattern",
+                    a.name(),
+                    indexed,
+                    l.by_buffer.len(),
+                    l.always.len()
+                )
+            })
+            .collect()
+    }
+}

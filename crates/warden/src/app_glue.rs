@@ -1,0 +1,329 @@
+//! Per-flow application-layer state for the pipeline: TCP reassembly,
+//! protocol detection, the HTTP/TLS/DNS parsers, and the views through
+//! which the detection engine reads a transaction's buffers.
+//!
+//! The flow table knows nothing of this; the pipeline keeps one
+//! [`FlowApp`] per flow id beside it.
+
+use std::sync::Arc;
+
+use warden_app::detect_proto::{probe_udp, AppProtoKind, Detection, TcpDetector, PROBE_DEPTH};
+use warden_app::dns::{DnsState, DnsTransaction};
+use warden_app::http::{HttpConfig, HttpParser, HttpTx};
+use warden_app::tls::TlsState;
+use warden_detect::{AppLayer, AppTx};
+use warden_rules::Buffer;
+use warden_stream::{MemBudget, ReassemblyConfig, TcpStreams};
+
+/// The parser a flow was given once its protocol was detected.
+pub enum Parser {
+    None,
+    Http(Box<HttpParser>),
+    Tls(Box<TlsState>),
+    Dns(Box<DnsState>),
+}
+
+/// Application-layer state of one flow.
+pub struct FlowApp {
+    pub streams: Option<TcpStreams>,
+    pub parse: AppParse,
+    /// Rules fired per transaction id (sorted rule indices).
+    pub done: Vec<(u64, Vec<u32>)>,
+    /// Transactions below this id are finished: inspected in their final
+    /// state, logged and freed.
+    pub finished_below: u64,
+    /// The TLS parser made progress since the last inspection.
+    pub tls_dirty: bool,
+    /// HTTP transactions' progress at their last inspection.
+    pub http_seen: Vec<(u64, u16)>,
+}
+
+/// Protocol detection and the protocol's parser.
+pub struct AppParse {
+    detector: TcpDetector,
+    /// Data of each direction held until the protocol is known, so the
+    /// parser sees the stream from its start.
+    pending: [Vec<u8>; 2],
+    pub proto: AppProtoKind,
+    pub parser: Parser,
+}
+
+impl FlowApp {
+    pub fn new_tcp(cfg: ReassemblyConfig, budget: Arc<MemBudget>) -> FlowApp {
+        FlowApp {
+            streams: Some(TcpStreams::new(cfg, Some(budget))),
+            ..FlowApp::new_udp()
+        }
+    }
+
+    pub fn new_udp() -> FlowApp {
+        FlowApp {
+            streams: None,
+            parse: AppParse {
+                detector: TcpDetector::new(),
+                pending: [Vec::new(), Vec::new()],
+                proto: AppProtoKind::Unknown,
+                parser: Parser::None,
+            },
+            done: Vec::new(),
+            finished_below: 0,
+            tls_dirty: false,
+            http_seen: Vec::new(),
+        }
+    }
+
+    /// The engine's name for the detected protocol.
+    pub fn layer(&self) -> Option<AppLayer> {
+        layer_of(self.parse.proto)
+    }
+
+    /// Feeds one direction's newly reassembled bytes to the parser,
+    /// straight from the reassembler's buffer.
+    pub fn feed_ready(&mut self, to_server: bool, ts_ns: i64) {
+        let Some(streams) = self.streams.as_mut() else {
+            return;
+        };
+        loop {
+            let ready = streams.direction(to_server).take_ready();
+            if ready.is_empty() {
+                return;
+            }
+            if ready.gap.is_some() {
+                self.parse.gap(to_server);
+            }
+            self.parse.feed_tcp(to_server, ready.data, ts_ns);
+            if matches!(self.parse.parser, Parser::Tls(_)) {
+                self.tls_dirty = true;
+            }
+        }
+    }
+
+    /// A UDP datagram.
+    pub fn feed_udp(&mut self, to_server: bool, sport: u16, dport: u16, data: &[u8]) {
+        self.parse.feed_udp(to_server, sport, dport, data);
+    }
+}
+
+impl AppParse {
+    /// Feeds reassembled TCP bytes of one direction: detection first, then
+    /// the protocol's parser.
+    pub fn feed_tcp(&mut self, to_server: bool, data: &[u8], ts_ns: i64) {
+        if data.is_empty() {
+            return;
+        }
+        if self.proto == AppProtoKind::Unknown {
+            let d = usize::from(!to_server);
+            if self.pending[d].len() < PROBE_DEPTH * 2 {
+                self.pending[d].extend_from_slice(data);
+            }
+            match self.detector.feed(to_server, data) {
+                None => return,
+                Some(kind) => {
+                    self.proto = kind;
+                    self.parser = match kind {
+                        AppProtoKind::Http1 => {
+                            Parser::Http(Box::new(HttpParser::new(HttpConfig::default())))
+                        }
+                        AppProtoKind::Tls => Parser::Tls(Box::new(TlsState::new())),
+                        AppProtoKind::Dns => Parser::Dns(Box::new(DnsState::new())),
+                        _ => Parser::None,
+                    };
+                    // replay what was held, the other direction first if it
+                    // started the conversation is unknowable here: clients
+                    // speak first in these protocols
+                    let held = std::mem::take(&mut self.pending);
+                    for (i, bytes) in held.iter().enumerate() {
+                        if !bytes.is_empty() {
+                            self.parse_tcp(i == 0, bytes, ts_ns);
+                        }
+                    }
+                    return;
+                }
+            }
+        }
+        self.parse_tcp(to_server, data, ts_ns);
+    }
+
+    fn parse_tcp(&mut self, to_server: bool, data: &[u8], ts_ns: i64) {
+        match &mut self.parser {
+            Parser::Http(p) => {
+                p.parse(to_server, data, ts_ns);
+            }
+            Parser::Tls(t) => {
+                t.parse(to_server, data);
+            }
+            Parser::Dns(d) => {
+                d.parse_tcp(to_server, data);
+            }
+            Parser::None => {}
+        }
+    }
+
+    /// A gap in one direction's stream.
+    pub fn gap(&mut self, to_server: bool) {
+        match &mut self.parser {
+            Parser::Http(p) => p.on_gap(to_server),
+            Parser::Tls(t) => t.on_gap(to_server),
+            Parser::Dns(d) => d.on_gap(to_server),
+            Parser::None => {}
+        }
+    }
+
+    /// A UDP datagram: DNS is recognised by content (any port).
+    pub fn feed_udp(&mut self, to_server: bool, sport: u16, dport: u16, data: &[u8]) {
+        if self.proto == AppProtoKind::Unknown {
+            let (dst, src) = if to_server {
+                (dport, sport)
+            } else {
+                (sport, dport)
+            };
+            match probe_udp(dst, src, data) {
+                Detection::Found(AppProtoKind::Dns) => {
+                    self.proto = AppProtoKind::Dns;
+                    self.parser = Parser::Dns(Box::new(DnsState::new()));
+                }
+                Detection::Found(_) | Detection::NotThis => {
+                    self.proto = AppProtoKind::Failed;
+                }
+                Detection::NeedMore => return,
+            }
+        }
+        if let Parser::Dns(d) = &mut self.parser {
+            d.parse_udp(to_server, data);
+        }
+    }
+}
+
+pub fn layer_of(p: AppProtoKind) -> Option<AppLayer> {
+    Some(match p {
+        AppProtoKind::Http1 => AppLayer::Http,
+        AppProtoKind::Tls => AppLayer::Tls,
+        AppProtoKind::Dns => AppLayer::Dns,
+        AppProtoKind::Ssh => AppLayer::Ssh,
+        AppProtoKind::Smtp => AppLayer::Smtp,
+        AppProtoKind::Ftp => AppLayer::Ftp,
+        _ => return None,
+    })
+}
+
+/// An HTTP transaction as the engine sees it, from one direction.
+pub struct HttpView<'a> {
+    pub tx: &'a HttpTx,
+    pub to_server: bool,
+}
+
+impl AppTx for HttpView<'_> {
+    fn each(&self, b: Buffer, f: &mut dyn FnMut(&[u8]) -> bool) -> bool {
+        let t = self.tx;
+        let d = self.to_server;
+        let v = match b {
+            Buffer::HttpUri => t.uri(),
+            Buffer::HttpUriRaw => t.uri_raw(),
+            Buffer::HttpMethod => t.method(),
+            Buffer::HttpRequestLine => t.request_line(),
+            Buffer::HttpProtocol => t.protocol(d),
+            Buffer::HttpHeader => t.header(d),
+            Buffer::HttpHeaderRaw => t.header_raw(d),
+            Buffer::HttpHeaderNames => t.header_names(d),
+            Buffer::HttpHost => t.host(),
+            Buffer::HttpHostRaw => t.host_raw(),
+            Buffer::HttpUserAgent => t.user_agent(),
+            Buffer::HttpCookie => t.cookie(d),
+            Buffer::HttpReferer => t.referer(),
+            Buffer::HttpContentType => t.content_type(d),
+            Buffer::HttpContentLen => t.content_len(d),
+            Buffer::HttpAccept => t.accept(),
+            Buffer::HttpAcceptEnc => t.accept_enc(),
+            Buffer::HttpAcceptLang => t.accept_lang(),
+            Buffer::HttpConnection => t.connection(),
+            Buffer::HttpRequestBody => t.request_body(),
+            Buffer::HttpResponseBody => t.response_body(),
+            Buffer::FileData => {
+                if d {
+                    t.request_body()
+                } else {
+                    t.response_body()
+                }
+            }
+            Buffer::HttpStatCode => t.stat_code(),
+            Buffer::HttpStatMsg => t.stat_msg(),
+            Buffer::HttpResponseLine => t.response_line(),
+            Buffer::HttpServer => t.server(),
+            Buffer::HttpLocation => t.location(),
+            Buffer::HttpStart => t.start(d),
+            _ => None,
+        };
+        v.is_some_and(f)
+    }
+
+    fn urilen(&self, raw: bool) -> Option<u64> {
+        self.tx.urilen(raw).map(|n| n as u64)
+    }
+}
+
+/// A TLS session's handshake as the engine sees it.
+pub struct TlsView<'a>(pub &'a TlsState);
+
+impl AppTx for TlsView<'_> {
+    fn each(&self, b: Buffer, f: &mut dyn FnMut(&[u8]) -> bool) -> bool {
+        let t = self.0;
+        let v = match b {
+            Buffer::TlsSni => t.sni(),
+            Buffer::TlsCertSubject => t.cert_subject(),
+            Buffer::TlsCertIssuer => t.cert_issuer(),
+            Buffer::TlsCertSerial => t.cert_serial(),
+            Buffer::TlsCertFingerprint => t.cert_fingerprint(),
+            Buffer::Ja3Hash => t.ja3_hash(),
+            Buffer::Ja3String => t.ja3_string(),
+            Buffer::Ja3sHash => t.ja3s_hash(),
+            Buffer::Ja3sString => t.ja3s_string(),
+            Buffer::Ja4Hash => t.ja4_hash(),
+            Buffer::TlsCerts => {
+                for c in t.certs() {
+                    if f(c) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+            _ => None,
+        };
+        v.is_some_and(f)
+    }
+
+    fn urilen(&self, _raw: bool) -> Option<u64> {
+        None
+    }
+}
+
+/// One DNS message as the engine sees it.
+pub struct DnsView<'a>(pub &'a DnsTransaction);
+
+impl AppTx for DnsView<'_> {
+    fn each(&self, b: Buffer, f: &mut dyn FnMut(&[u8]) -> bool) -> bool {
+        let t = self.0;
+        match b {
+            Buffer::DnsQuery | Buffer::DnsQueryName | Buffer::DnsQueriesRrname => {
+                for q in t.queries() {
+                    if f(q) {
+                        return true;
+                    }
+                }
+                false
+            }
+            Buffer::DnsAnswerName | Buffer::DnsAnswersRrname => {
+                for a in t.answer_names() {
+                    if f(a) {
+                        return true;
+                    }
+                }
+                false
+            }
+            _ => false,
+        }
+    }
+
+    fn urilen(&self, _raw: bool) -> Option<u64> {
+        None
+    }
+}
