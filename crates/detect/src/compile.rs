@@ -259,7 +259,10 @@ fn compile_inner(
                 };
             }
             RuleOption::Transform(t) => {
-                return Err(unsupported(format!("transform {t:?}").to_lowercase()));
+                has_other = true;
+                let x = crate::transform::compile_transform(t)
+                    .map_err(|what| unsupported(format!("transform {what}")))?;
+                chain_for(&mut chains, current).transforms.push(x);
             }
             RuleOption::IsDataAt(d) => {
                 has_other = true;
@@ -543,6 +546,7 @@ fn chain_for(chains: &mut Vec<BufferChain>, buffer: BufferKind) -> &mut BufferCh
     }
     chains.push(BufferChain {
         buffer,
+        transforms: Vec::new(),
         elems: Vec::new(),
     });
     chains.last_mut().expect("just pushed")
@@ -694,26 +698,46 @@ fn pick_tx_fast_pattern(
                 }
                 None => c.pattern.clone(),
             };
-            if !bytes.is_empty() && chain.transforms_empty() {
+            if let Some(bytes) = mpm_safe(chain, bytes) {
                 return Some((FastPattern { bytes }, b));
             }
         }
     }
     chains
         .iter()
-        .filter(|c| c.transforms_empty())
         .filter_map(|c| match c.buffer {
             BufferKind::App(b) => Some((b, c)),
             _ => None,
         })
         .flat_map(|(b, c)| {
             c.elems.iter().filter_map(move |e| match e {
-                Elem::Content(m) if !m.negated => Some((&m.pattern, b)),
+                Elem::Content(m) if !m.negated => mpm_safe(c, m.pattern.clone()).map(|p| (p, b)),
                 _ => None,
             })
         })
         .max_by_key(|(p, _)| p.len())
-        .map(|(p, b)| (FastPattern { bytes: p.clone() }, b))
+        .map(|(p, b)| (FastPattern { bytes: p }, b))
+}
+
+/// The pattern the automaton (which runs over the untransformed buffer,
+/// ASCII case-insensitively) can search for so that it finds every buffer
+/// the transformed content could match, or None when the chain's
+/// transforms make that impossible. Case transforms are harmless;
+/// `dotprefix` only adds a leading dot, so the pattern loses its own.
+fn mpm_safe(chain: &BufferChain, mut pattern: Vec<u8>) -> Option<Vec<u8>> {
+    use crate::transform::CompiledTransform as T;
+    for t in &chain.transforms {
+        match t {
+            T::ToLowercase | T::ToUppercase => {}
+            T::Dotprefix => {
+                if pattern.first() == Some(&b'.') {
+                    pattern.remove(0);
+                }
+            }
+            _ => return None,
+        }
+    }
+    (!pattern.is_empty()).then_some(pattern)
 }
 
 /// Where a `fast_pattern` content sits: buffer, index in its chain, chop.

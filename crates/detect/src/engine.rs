@@ -57,6 +57,7 @@ pub struct DetectState {
     pub overflow: u64,
     /// Rules the prefilter handed to full verification (profiling).
     pub candidates_checked: u64,
+    xform: crate::transform::TransformScratch,
 }
 
 /// What the engine needs to know about the packet besides its bytes.
@@ -413,19 +414,21 @@ impl Engine {
         }
         st.vars = [0; 16];
         for chain in &s.chains {
+            let vars = &mut st.vars;
+            let xform = &mut st.xform;
+            let mut inspect = |bytes: &[u8]| {
+                let bytes = if chain.transforms.is_empty() {
+                    bytes
+                } else {
+                    crate::transform::apply(&chain.transforms, bytes, xform)
+                };
+                run_chain(&chain.elems, bytes, &mut ChainRun::new(vars))
+            };
             let ok = match (chain.buffer, tx) {
-                (BufferKind::App(b), Some(tx)) => {
-                    let vars = &mut st.vars;
-                    // multi-instance buffers: any instance may match
-                    tx.each(b, &mut |bytes| {
-                        run_chain(&chain.elems, bytes, &mut ChainRun::new(vars))
-                    })
-                }
+                // multi-instance buffers: any instance may match
+                (BufferKind::App(b), Some(tx)) => tx.each(b, &mut inspect),
                 (BufferKind::App(_), None) => false,
-                (kind, _) => match buffer(kind, p) {
-                    Some(buf) => run_chain(&chain.elems, buf, &mut ChainRun::new(&mut st.vars)),
-                    None => false,
-                },
+                (kind, _) => buffer(kind, p).is_some_and(inspect),
             };
             if !ok {
                 return false;

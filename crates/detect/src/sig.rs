@@ -219,13 +219,15 @@ impl Elem {
 #[derive(Clone, Debug)]
 pub struct BufferChain {
     pub buffer: BufferKind,
+    /// Transforms applied to the buffer before its elements run.
+    pub transforms: Vec<crate::transform::CompiledTransform>,
     pub elems: Vec<Elem>,
 }
 
 impl BufferChain {
     /// No transform changes this buffer before inspection.
     pub fn transforms_empty(&self) -> bool {
-        true
+        self.transforms.is_empty()
     }
 }
 
