@@ -36,6 +36,10 @@ pub struct FlowApp {
     pub tls_dirty: bool,
     /// HTTP transactions' progress at their last inspection.
     pub http_seen: Vec<(u64, u16)>,
+    /// Transactions below this id have their EVE record written.
+    pub logged_below: u64,
+    /// The TLS record is written.
+    pub tls_logged: bool,
 }
 
 /// Protocol detection and the protocol's parser.
@@ -69,6 +73,8 @@ impl FlowApp {
             finished_below: 0,
             tls_dirty: false,
             http_seen: Vec::new(),
+            logged_below: 0,
+            tls_logged: false,
         }
     }
 

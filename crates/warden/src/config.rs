@@ -40,6 +40,10 @@ pub struct EveOptions {
     pub packet: bool,
     /// `flow` records.
     pub flow: bool,
+    /// `http`, `tls`, `dns` records.
+    pub http: bool,
+    pub tls: bool,
+    pub dns: bool,
 }
 
 impl Default for EveOptions {
@@ -49,6 +53,9 @@ impl Default for EveOptions {
             payload_printable: false,
             packet: false,
             flow: true,
+            http: true,
+            tls: true,
+            dns: true,
         }
     }
 }
@@ -221,12 +228,22 @@ impl Config {
             return opts;
         };
         opts.flow = false;
+        opts.http = false;
+        opts.tls = false;
+        opts.dns = false;
         for t in types {
+            let mut named = |name: &str| match name {
+                "flow" => opts.flow = true,
+                "http" => opts.http = true,
+                "tls" => opts.tls = true,
+                "dns" => opts.dns = true,
+                _ => {}
+            };
             match t {
-                Value::String(name) if name == "flow" => opts.flow = true,
+                Value::String(name) => named(name),
                 Value::Mapping(m) => {
-                    if m.contains_key("flow") {
-                        opts.flow = true;
+                    for k in m.keys().filter_map(Value::as_str) {
+                        named(k);
                     }
                     if let Some(Value::Mapping(alert)) = m.get("alert") {
                         let flag = |k: &str| {

@@ -5,6 +5,7 @@
 //! modes; every protocol and rule detail lives in the library crates
 //! (see ARCHITECTURE.md).
 
+mod app_eve;
 mod app_glue;
 mod cli;
 mod config;

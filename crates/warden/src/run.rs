@@ -201,8 +201,14 @@ impl Worker<'_> {
         let log_flows = self.opts.eve.flow;
         let eve = &mut self.eve;
         let apps = &mut self.apps;
+        let eve_opts = self.opts.eve;
         self.flows.maybe_expire(now, |f| {
-            let app = apps.remove(&f.id);
+            let mut app = apps.remove(&f.id);
+            if let Some(a) = app.as_mut() {
+                if let Err(e) = log_app_records(eve, &eve_opts, a, f, ts, None, true) {
+                    io_err.get_or_insert(e);
+                }
+            }
             if log_flows {
                 let name = app.as_ref().map(app_proto_name);
                 if let Err(e) = eve.flow(&flow_record(f, ts, "timeout", name)) {
@@ -282,7 +288,7 @@ impl Worker<'_> {
             },
             &mut self.fired,
         );
-        // transaction rules
+        // transaction rules, then the records of finished transactions
         if let Some(layer) = layer {
             inspect_txs(
                 self.engine,
@@ -296,6 +302,15 @@ impl Worker<'_> {
                 &mut self.fired,
             );
         }
+        log_app_records(
+            &mut self.eve,
+            &self.opts.eve,
+            app,
+            flow,
+            ts,
+            Some(index),
+            false,
+        )?;
         if !self.fired.is_empty() {
             flow.alerted = true;
         }
@@ -326,8 +341,14 @@ impl Worker<'_> {
         let log_flows = self.opts.eve.flow;
         let eve = &mut self.eve;
         let apps = &mut self.apps;
+        let eve_opts = self.opts.eve;
         self.flows.drain(|f| {
-            let app = apps.remove(&f.id);
+            let mut app = apps.remove(&f.id);
+            if let Some(a) = app.as_mut() {
+                if let Err(e) = log_app_records(eve, &eve_opts, a, f, last, None, true) {
+                    io_err.get_or_insert(e);
+                }
+            }
             if log_flows {
                 let name = app.as_ref().map(app_proto_name);
                 if let Err(e) = eve.flow(&flow_record(f, last, "shutdown", name)) {
@@ -446,8 +467,8 @@ fn inspect_txs(
                 }
             }
             if new_floor > *finished_below {
+                // freed once their records are written (log_app_records)
                 *finished_below = new_floor;
-                h.free_txs_before(new_floor);
                 done.retain(|(id, _)| *id >= new_floor);
                 http_seen.retain(|(id, _)| *id >= new_floor);
             }
@@ -464,13 +485,101 @@ fn inspect_txs(
                     run(tx.tx_id, &DnsView(tx), flow);
                 }
             }
-            let next = dns.next_tx_id();
-            *finished_below = next;
+            *finished_below = dns.next_tx_id();
             done.clear();
-            dns.retire(next);
         }
         Parser::None => {}
     }
+}
+
+/// Writes the EVE records of transactions that are finished (or, at the
+/// flow's end, of every transaction not yet logged): HTTP when both
+/// directions are complete, each DNS message, TLS once the handshake is
+/// done.
+fn log_app_records(
+    eve: &mut Eve,
+    opts: &crate::config::EveOptions,
+    app: &mut FlowApp,
+    flow: &Flow,
+    ts: Timestamp,
+    pcap_cnt: Option<u64>,
+    flow_end: bool,
+) -> std::io::Result<()> {
+    use std::net::SocketAddr;
+    let client = SocketAddr::new(flow.client.0, flow.client.1);
+    let server = SocketAddr::new(flow.server.0, flow.server.1);
+    let FlowApp {
+        parse,
+        logged_below,
+        tls_logged,
+        finished_below,
+        ..
+    } = app;
+    match &mut parse.parser {
+        Parser::Http(h) => {
+            for tx in h.txs() {
+                if tx.id() < *logged_below {
+                    continue;
+                }
+                if !(tx.is_complete() || flow_end) {
+                    break;
+                }
+                // at the flow's end, a request never answered is not logged
+                // (as Suricata does)
+                let answered = tx.response_progress() != warden_app::http::Progress::None;
+                if opts.http && (tx.is_complete() || answered) {
+                    let mut r = crate::app_eve::http_record(
+                        tx,
+                        ts,
+                        flow.id,
+                        client,
+                        server,
+                        flow.proto,
+                        pcap_cnt,
+                        tx.id(),
+                    );
+                    if flow_end {
+                        r.header.pkt_src = "stream (flow timeout)";
+                    }
+                    eve.http(&r)?;
+                }
+                *logged_below = tx.id() + 1;
+            }
+            let free = (*logged_below).min(*finished_below);
+            if free > 0 {
+                h.free_txs_before(free);
+            }
+        }
+        Parser::Dns(d) => {
+            for tx in d.transactions() {
+                if tx.tx_id < *logged_below {
+                    continue;
+                }
+                if opts.dns {
+                    let r = crate::app_eve::dns_record(
+                        tx, ts, flow.id, client, server, flow.proto, pcap_cnt,
+                    );
+                    eve.dns(&r)?;
+                }
+                *logged_below = tx.tx_id + 1;
+            }
+            let retire = (*logged_below).min(*finished_below);
+            d.retire(retire);
+        }
+        Parser::Tls(t) => {
+            if !*tls_logged && (t.handshake_done() || (flow_end && t.sni().is_some())) {
+                *tls_logged = true;
+                if opts.tls {
+                    let r = crate::app_eve::tls_record(
+                        t, ts, flow.id, client, server, flow.proto, pcap_cnt,
+                    );
+                    eve.tls(&r)?;
+                }
+            }
+        }
+        Parser::None => {}
+    }
+    Ok(())
 }
 
 /// A number that changes whenever either direction of an HTTP
