@@ -58,6 +58,8 @@ pub struct DetectState {
     /// Rules the prefilter handed to full verification (profiling).
     pub candidates_checked: u64,
     xform: crate::transform::TransformScratch,
+    /// Alerts kept per packet (`packet-alert-max`); 0 means the default.
+    pub alert_max: usize,
 }
 
 /// What the engine needs to know about the packet besides its bytes.
@@ -290,7 +292,12 @@ impl Engine {
                 return AfterMatch::Continue;
             }
         }
-        if *fired >= PACKET_ALERT_MAX {
+        let max = if st.alert_max == 0 {
+            PACKET_ALERT_MAX
+        } else {
+            st.alert_max
+        };
+        if *fired >= max {
             st.overflow += 1;
             return AfterMatch::Continue;
         }

@@ -228,6 +228,11 @@ pub fn render_alert(out: &mut Vec<u8>, r: &AlertRecord<'_>) {
         }
         j.end_object();
     }
+    if let Some(v) = r.verdict {
+        j.begin_object_key("verdict");
+        j.str("action", v);
+        j.end_object();
+    }
     if let Some(t) = &r.ruleset {
         j.begin_object_key("warden");
         j.begin_object_key("ruleset");

@@ -85,6 +85,9 @@ pub struct AlertRecord<'a> {
     /// Ruleset that produced the alert (warden extension, see
     /// [`RulesetTag`]).
     pub ruleset: Option<RulesetTag<'a>>,
+    /// The engine's final verdict on the packet (`verdict: yes`):
+    /// `"alert"`, `"drop"`, `"pass"`.
+    pub verdict: Option<&'a str>,
 }
 
 impl<'a> AlertRecord<'a> {
@@ -134,6 +137,7 @@ impl<'a> AlertRecord<'a> {
             packet_linktype: 1,
             stream: 0,
             ruleset: None,
+            verdict: None,
         }
     }
 

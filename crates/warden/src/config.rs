@@ -27,6 +27,8 @@ const HONOURED_KEYS: &[&str] = &[
     "default-log-dir",
     "outputs",
     "pcap-file.checksum-checks",
+    "packet-alert-max",
+    "stream.reassembly.memcap",
 ];
 
 /// EVE output switches read from the config.
@@ -40,6 +42,8 @@ pub struct EveOptions {
     pub packet: bool,
     /// `flow` records.
     pub flow: bool,
+    /// `alert: verdict: yes`
+    pub verdict: bool,
     /// `http`, `tls`, `dns` records.
     pub http: bool,
     pub tls: bool,
@@ -53,6 +57,7 @@ impl Default for EveOptions {
             payload_printable: false,
             packet: false,
             flow: true,
+            verdict: false,
             http: true,
             tls: true,
             dns: true,
@@ -255,6 +260,7 @@ impl Config {
                         opts.payload = flag("payload");
                         opts.payload_printable = flag("payload-printable");
                         opts.packet = flag("packet");
+                        opts.verdict = flag("verdict");
                     }
                 }
                 _ => {}

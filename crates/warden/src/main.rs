@@ -74,6 +74,10 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
         flow,
         eve: cfg.eve_options(),
         verbose: cli.verbose,
+        packet_alert_max: cfg
+            .get_str("packet-alert-max")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(15),
         stream_memcap: cfg
             .get_size("stream.reassembly.memcap")?
             .unwrap_or(256 << 20),

@@ -32,6 +32,8 @@ pub struct RunOptions {
     pub flow: FlowConfig,
     pub eve: crate::config::EveOptions,
     pub verbose: u8,
+    /// `packet-alert-max`: alerts kept per packet.
+    pub packet_alert_max: usize,
     /// Memory all TCP reassembly may use (`stream.reassembly.memcap`).
     pub stream_memcap: usize,
 }
@@ -106,7 +108,11 @@ pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
     let mut w = Worker {
         opts,
         engine: &loaded.engine,
-        state: DetectState::default(),
+        state: {
+            let mut st = DetectState::default();
+            st.alert_max = opts.packet_alert_max;
+            st
+        },
         flows: FlowTable::new(opts.flow),
         apps: HashMap::new(),
         defrag: Defragmenter::new(Default::default()),
@@ -813,6 +819,9 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
         if eve_opts.payload || eve_opts.payload_printable {
             r.payload = Some(p.payload);
             r.payload_printable = eve_opts.payload_printable;
+        }
+        if eve_opts.verdict {
+            r.verdict = Some("alert");
         }
         if eve_opts.packet {
             r.packet = Some(p.frame);
