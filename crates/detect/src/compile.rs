@@ -158,11 +158,7 @@ fn compile_inner(
             v6: true,
         },
         Protocol::Pkthdr => ProtoMatch::Any,
-        Protocol::TcpStream => {
-            return Err(unsupported(
-                "protocol tcp-stream (needs TCP stream reassembly)",
-            ))
-        }
+        Protocol::TcpStream => ProtoMatch::Transport(6),
         Protocol::App(app) => match AppLayer::from_rule(app) {
             Some(layer) => {
                 app_layer = Some(layer);
@@ -365,9 +361,6 @@ fn compile_inner(
             }
             RuleOption::Flow(f) => {
                 has_other = true;
-                if f.only_stream {
-                    return Err(unsupported("flow:only_stream (needs stream reassembly)"));
-                }
                 flow = Some(*f);
             }
             RuleOption::Flowbits(fb) => {
@@ -505,6 +498,13 @@ fn compile_inner(
         tx_rule,
         tx_fast_buffer,
         tx_checks,
+        payload_source: match (rule.protocol, flow) {
+            (Protocol::TcpPkt, _) => PayloadMode::Packet,
+            (Protocol::TcpStream, _) => PayloadMode::Stream,
+            (_, Some(f)) if f.no_stream => PayloadMode::Packet,
+            (_, Some(f)) if f.only_stream => PayloadMode::Stream,
+            _ => PayloadMode::Either,
+        },
     })
 }
 

@@ -69,6 +69,22 @@ pub struct PacketContext<'p, 'f> {
     pub now_ns: i64,
     /// The flow's application protocol, once detected.
     pub app: Option<AppLayer>,
+    /// For a TCP packet of a reassembled flow: the stream bytes this
+    /// packet made inspectable (with some already-inspected context
+    /// before them). `pkt_data` chains of stream-capable rules run here
+    /// instead of on the packet, so each byte is inspected once and
+    /// matches spanning segments are found.
+    pub stream: Option<StreamWindow<'p>>,
+}
+
+/// A window of a reassembled TCP stream.
+#[derive(Clone, Copy, Debug)]
+pub struct StreamWindow<'a> {
+    pub data: &'a [u8],
+    /// Stream offset of `data[0]`.
+    pub base: u64,
+    /// Index in `data` where bytes not inspected before begin.
+    pub new_from: usize,
 }
 
 /// A transaction to inspect: the packet that advanced it, its flow, and
@@ -205,7 +221,10 @@ impl Engine {
             class,
             p.src_port(),
             p.dst_port(),
-            p.payload,
+            match cx.stream {
+                Some(w) if w.data.len() > w.new_from => &w.data[w.new_from.saturating_sub(64)..],
+                _ => p.payload,
+            },
             !iponly_done,
             &mut st.prefilter,
             &mut candidates,
@@ -219,7 +238,14 @@ impl Engine {
                     continue;
                 }
             }
-            if !self.matches(s, st, p, flow.as_ref().map(|(f, d)| (&**f, *d)), None) {
+            if !self.matches(
+                s,
+                st,
+                p,
+                flow.as_ref().map(|(f, d)| (&**f, *d)),
+                None,
+                cx.stream,
+            ) {
                 continue;
             }
             let f = flow.as_mut().map(|(f, _)| &mut **f);
@@ -333,7 +359,7 @@ impl Engine {
                 continue;
             }
             let s = &self.sigs[ri as usize];
-            if !self.matches(s, st, cx.packet, Some((&*flow, dir)), Some(cx.tx)) {
+            if !self.matches(s, st, cx.packet, Some((&*flow, dir)), Some(cx.tx), None) {
                 continue;
             }
             if let Err(pos) = cx.done.binary_search(&ri) {
@@ -361,6 +387,7 @@ impl Engine {
         p: &Packet<'_>,
         flow: Option<(&Flow, Direction)>,
         tx: Option<&dyn AppTx>,
+        stream: Option<StreamWindow<'_>>,
     ) -> bool {
         if !proto_matches(s.proto, p) {
             return false;
@@ -423,19 +450,36 @@ impl Engine {
         for chain in &s.chains {
             let vars = &mut st.vars;
             let xform = &mut st.xform;
-            let mut inspect = |bytes: &[u8]| {
+            let mut inspect_at = |bytes: &[u8], base: u64, new_from: usize| {
                 let bytes = if chain.transforms.is_empty() {
                     bytes
                 } else {
                     crate::transform::apply(&chain.transforms, bytes, xform)
                 };
-                run_chain(&chain.elems, bytes, &mut ChainRun::new(vars))
+                run_chain(
+                    &chain.elems,
+                    bytes,
+                    &mut ChainRun::stream(vars, base, new_from),
+                )
             };
+            // the payload of a TCP packet in a reassembled flow is read from
+            // the stream window, unless the rule asks for packets
+            let use_stream = chain.buffer == BufferKind::Payload
+                && p.tcp.is_some()
+                && s.payload_source != PayloadMode::Packet;
             let ok = match (chain.buffer, tx) {
                 // multi-instance buffers: any instance may match
-                (BufferKind::App(b), Some(tx)) => tx.each(b, &mut inspect),
+                (BufferKind::App(b), Some(tx)) => tx.each(b, &mut |bytes| inspect_at(bytes, 0, 0)),
                 (BufferKind::App(_), None) => false,
-                (kind, _) => buffer(kind, p).is_some_and(inspect),
+                (BufferKind::Payload, _) if use_stream && stream.is_some() => {
+                    // Suricata inspects a TCP rule on the packet and on the
+                    // stream; it fires once for the packet if either matches
+                    let w = stream.expect("checked");
+                    (s.payload_source == PayloadMode::Either && inspect_at(p.payload, 0, 0))
+                        || inspect_at(w.data, w.base, w.new_from)
+                }
+                (BufferKind::Payload, _) if s.payload_source == PayloadMode::Stream => false,
+                (kind, _) => buffer(kind, p).is_some_and(|b| inspect_at(b, 0, 0)),
             };
             if !ok {
                 return false;

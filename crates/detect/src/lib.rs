@@ -30,5 +30,7 @@ pub mod transform;
 
 pub use app::{AppLayer, AppTx};
 pub use compile::{BuildContext, Rejection, RejectionKind};
-pub use engine::{DetectState, Engine, FiredRule, LoadReport, PacketContext, TxContext};
+pub use engine::{
+    DetectState, Engine, FiredRule, LoadReport, PacketContext, StreamWindow, TxContext,
+};
 pub use sig::{Sig, SigAction, SigMeta};

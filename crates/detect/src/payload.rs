@@ -23,6 +23,12 @@ const RECURSION_BUDGET: u32 = 3000;
 pub struct ChainRun<'v> {
     pub vars: &'v mut [i64; 16],
     budget: u32,
+    /// Stream offset of the buffer's first byte (0 for a packet): absolute
+    /// offset/depth count from the start of the stream.
+    base: u64,
+    /// A stream window holds already-inspected bytes before this index; a
+    /// match must end past it so each match is reported once.
+    min_end: usize,
 }
 
 impl<'v> ChainRun<'v> {
@@ -30,6 +36,20 @@ impl<'v> ChainRun<'v> {
         ChainRun {
             vars,
             budget: RECURSION_BUDGET,
+            base: 0,
+            min_end: 0,
+        }
+    }
+
+    /// A run over a window of a reassembled stream: `base` is the stream
+    /// offset of the window's first byte, `new_from` the index where bytes
+    /// not inspected before begin.
+    pub fn stream(vars: &'v mut [i64; 16], base: u64, new_from: usize) -> Self {
+        ChainRun {
+            vars,
+            budget: RECURSION_BUDGET,
+            base,
+            min_end: new_from,
         }
     }
 }
@@ -48,7 +68,9 @@ fn val(v: Val, vars: &[i64; 16]) -> i64 {
 
 fn step(elems: &[Elem], i: usize, buf: &[u8], prev_end: usize, run: &mut ChainRun<'_>) -> bool {
     let Some(elem) = elems.get(i) else {
-        return true;
+        // in a stream window, a match lying wholly in bytes inspected
+        // before was reported then
+        return run.min_end == 0 || prev_end > run.min_end;
     };
     if run.budget == 0 {
         return false;
@@ -196,7 +218,13 @@ fn var_read(r: &NumRead, bytes_var: Option<u8>, vars: &[i64; 16]) -> Option<NumR
 }
 
 /// The window `[start, end)` a content must lie in, or None if empty.
-fn window(c: &ContentM, prev_end: usize, vars: &[i64; 16], len: usize) -> Option<(usize, usize)> {
+fn window(
+    c: &ContentM,
+    prev_end: usize,
+    vars: &[i64; 16],
+    len: usize,
+    base: u64,
+) -> Option<(usize, usize)> {
     let len_i = len as i64;
     let (start, end) = if c.is_relative() {
         let dist = c.distance.map(|d| val(d, vars)).unwrap_or(0);
@@ -210,9 +238,11 @@ fn window(c: &ContentM, prev_end: usize, vars: &[i64; 16], len: usize) -> Option
         let off = c.offset.map(|o| val(o, vars)).unwrap_or(0).max(0);
         let end = match c.depth {
             Some(d) => off + val(d, vars),
-            None => len_i,
+            None => i64::MAX / 2,
         };
-        (off, end)
+        // offset and depth count from the start of the stream
+        let base = base as i64;
+        ((off - base).max(0), (end - base).min(len_i))
     };
     let end = end.min(len_i);
     if start > end {
@@ -230,7 +260,7 @@ fn content_step(
     run: &mut ChainRun<'_>,
 ) -> bool {
     let plen = c.pattern.len();
-    let win = window(c, prev_end, run.vars, buf.len());
+    let win = window(c, prev_end, run.vars, buf.len(), run.base);
     if c.negated {
         let found = match win {
             Some((s, e)) => find_in(c, buf, s, e).is_some(),

@@ -318,6 +318,19 @@ pub struct Sig {
     pub tx_fast_buffer: Option<warden_rules::Buffer>,
     /// Transaction value checks (urilen).
     pub tx_checks: Vec<TxCheck>,
+    /// Where a TCP rule's payload content is looked for.
+    pub payload_source: PayloadMode,
+}
+
+/// Which bytes a TCP rule's payload (`pkt_data`) chain inspects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PayloadMode {
+    /// The reassembled stream when the flow has one, else the packet.
+    Either,
+    /// The packet only (`tcp-pkt`, `flow:no_stream`).
+    Packet,
+    /// The reassembled stream only (`tcp-stream`, `flow:only_stream`).
+    Stream,
 }
 
 /// Checks on transaction values rather than buffers.

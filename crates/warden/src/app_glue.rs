@@ -42,6 +42,39 @@ pub struct FlowApp {
     pub tls_logged: bool,
 }
 
+/// The reassembled bytes one packet made inspectable, with context.
+#[derive(Default)]
+pub struct RawWindow {
+    pub data: Vec<u8>,
+    pub base: u64,
+    pub new_from: usize,
+}
+
+impl RawWindow {
+    pub fn clear(&mut self) {
+        self.data.clear();
+        self.base = 0;
+        self.new_from = 0;
+    }
+
+    /// Adds one delivery: `context` ends with `new_len` new bytes and
+    /// starts at stream offset `offset`.
+    fn add(&mut self, context: &[u8], offset: u64, new_len: usize) {
+        let contiguous = !self.data.is_empty()
+            && self.base + self.data.len() as u64 == offset + (context.len() - new_len) as u64;
+        if contiguous {
+            self.data
+                .extend_from_slice(&context[context.len() - new_len..]);
+        } else {
+            // first delivery, or one after a gap: start a fresh window
+            self.data.clear();
+            self.data.extend_from_slice(context);
+            self.base = offset;
+            self.new_from = context.len() - new_len;
+        }
+    }
+}
+
 /// Protocol detection and the protocol's parser.
 pub struct AppParse {
     detector: TcpDetector,
@@ -84,8 +117,10 @@ impl FlowApp {
     }
 
     /// Feeds one direction's newly reassembled bytes to the parser,
-    /// straight from the reassembler's buffer.
-    pub fn feed_ready(&mut self, to_server: bool, ts_ns: i64) {
+    /// straight from the reassembler's buffer. With `raw`, also copies the
+    /// bytes (with the reassembler's lookback context before them) into
+    /// that window for raw stream inspection.
+    pub fn feed_ready(&mut self, to_server: bool, ts_ns: i64, mut raw: Option<&mut RawWindow>) {
         let Some(streams) = self.streams.as_mut() else {
             return;
         };
@@ -96,6 +131,9 @@ impl FlowApp {
             }
             if ready.gap.is_some() {
                 self.parse.gap(to_server);
+            }
+            if let Some(w) = raw.as_deref_mut() {
+                w.add(ready.context, ready.context_offset(), ready.data.len());
             }
             self.parse.feed_tcp(to_server, ready.data, ts_ns);
             if matches!(self.parse.parser, Parser::Tls(_)) {

@@ -11,11 +11,13 @@ use anyhow::{Context, Result};
 use std::sync::Arc;
 
 use warden_capture::{open_captures, CaptureReader};
-use warden_detect::{DetectState, Engine, FiredRule, PacketContext, SigAction, TxContext};
+use warden_detect::{
+    DetectState, Engine, FiredRule, PacketContext, SigAction, StreamWindow, TxContext,
+};
 use warden_flow::{Direction, Flow, FlowConfig, FlowTable, KeyInput};
 use warden_stream::{Defragmenter, Fragment, MemBudget, ReassemblyConfig};
 
-use crate::app_glue::{DnsView, FlowApp, HttpView, Parser, TlsView};
+use crate::app_glue::{DnsView, FlowApp, HttpView, Parser, RawWindow, TlsView};
 use warden_output::{
     AlertRecord, DecoderStats, DetectStats, EngineStats, EveWriter, FastLogWriter, FlowRecord,
     FlowStats, FlowSummary, StatsSnapshot, Timestamp,
@@ -89,6 +91,8 @@ struct Worker<'a> {
     stream_budget: Arc<MemBudget>,
     c: Counters,
     fired: Vec<FiredRule>,
+    /// Stream bytes the current packet made inspectable.
+    raw: RawWindow,
     eve: Eve,
     fast: Fast,
 }
@@ -120,6 +124,7 @@ pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
         stream_budget: Arc::new(MemBudget::new(opts.stream_memcap)),
         c: Counters::default(),
         fired: Vec::with_capacity(16),
+        raw: RawWindow::default(),
         eve,
         fast,
     };
@@ -240,6 +245,7 @@ impl Worker<'_> {
                     flow: None,
                     now_ns: now,
                     app: None,
+                    stream: None,
                 },
                 &mut self.fired,
             );
@@ -275,8 +281,9 @@ impl Worker<'_> {
             if let Some(streams) = app.streams.as_mut() {
                 streams.segment(to_server, tcp.seq, tcp.ack, tcp.flags, p.payload);
             }
-            app.feed_ready(to_server, now);
-            app.feed_ready(!to_server, now);
+            self.raw.clear();
+            app.feed_ready(to_server, now, Some(&mut self.raw));
+            app.feed_ready(!to_server, now, None);
         } else if let Some(udp) = &p.udp {
             if !p.payload.is_empty() {
                 app.feed_udp(to_server, udp.src_port, udp.dst_port, p.payload);
@@ -291,6 +298,11 @@ impl Worker<'_> {
                 flow: Some((flow, t.direction)),
                 now_ns: now,
                 app: layer,
+                stream: (p.tcp.is_some() && app.streams.is_some()).then_some(StreamWindow {
+                    data: &self.raw.data,
+                    base: self.raw.base,
+                    new_from: self.raw.new_from,
+                }),
             },
             &mut self.fired,
         );

@@ -450,3 +450,41 @@ fn app_layer_rules_fire_on_http_and_dns_on_any_port() {
         .unwrap();
     assert_eq!(flow_http["app_proto"], "http");
 }
+
+#[test]
+fn stream_inspection_finds_content_split_across_segments_once() {
+    let dir = tmpdir("stream");
+    let mut cap = Capture::new(1_700_000_000);
+    let mut t = Tcp::new([10, 2, 2, 2], 41000, [10, 2, 2, 3], 4444);
+    t.handshake(&mut cap);
+    t.send(&mut cap, b"hello, this is a cmd.e");
+    t.send(&mut cap, b"xe /c whoami and more text");
+    t.send(&mut cap, b"nothing else here");
+    t.close(&mut cap);
+    let pcap = dir.join("s.pcap");
+    cap.write(&pcap);
+    let rules = write(
+        &dir,
+        "r.rules",
+        "alert tcp any any -> any any (msg:\"split cmd\"; flow:established,to_server; content:\"cmd.exe /c\"; sid:1;)\n\
+         alert tcp-pkt any any -> any any (msg:\"packet only never sees it\"; content:\"cmd.exe /c\"; sid:2;)\n\
+         alert tcp any any -> any any (msg:\"relative across segments\"; content:\"hello\"; content:\"whoami\"; distance:0; within:40; sid:3;)\n",
+    );
+    let out = run(&[
+        "-r",
+        pcap.to_str().unwrap(),
+        "-S",
+        rules.to_str().unwrap(),
+        "-l",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut sids = alert_sids(&events(&dir));
+    sids.sort();
+    // each fires exactly once although the bytes stay in the lookback
+    assert_eq!(sids, [1, 3]);
+}
