@@ -83,9 +83,12 @@ fn step(elems: &[Elem], i: usize, buf: &[u8], prev_end: usize, run: &mut ChainRu
             if start > buf.len() {
                 return p.negated && step(elems, i + 1, buf, prev_end, run);
             }
-            let found = p.regex.find_at(buf, start).ok().flatten();
+            // As in Suricata, a relative pcre runs on the bytes from the
+            // cursor on: `^` (and the `A` flag) anchor at the cursor, and
+            // nothing before it is visible (not even to a lookbehind).
+            let found = p.regex.find(&buf[start..]).ok().flatten();
             match (found, p.negated) {
-                (Some(m), false) => step(elems, i + 1, buf, m.end(), run),
+                (Some(m), false) => step(elems, i + 1, buf, start + m.end(), run),
                 (None, true) => step(elems, i + 1, buf, prev_end, run),
                 _ => false,
             }
