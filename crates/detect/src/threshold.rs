@@ -111,14 +111,17 @@ impl Thresholds {
                 e.count == count
             }
             ThresholdKind::Backoff => {
+                // Suricata: alert on the count-th match, then each time the
+                // match count reaches the previous mark times the
+                // multiplier (count 1, multiplier 10: 1, 10, 100, ...)
+                if e.count == 0 {
+                    e.next = count;
+                }
                 e.count += 1;
                 if e.count == e.next {
                     e.next = e
                         .next
                         .saturating_mul(u64::from(th.multiplier.unwrap_or(10).max(2)));
-                    if e.count == 1 {
-                        e.next = count.max(2);
-                    }
                     true
                 } else {
                     false
@@ -193,6 +196,24 @@ mod tests {
         let b = th(ThresholdKind::Both, 2, 60);
         let got: Vec<bool> = (0..4).map(|_| t.threshold(0, &b, &input(1))).collect();
         assert_eq!(got, [false, true, false, false]);
+    }
+
+    #[test]
+    fn backoff_alerts_at_count_then_multiples() {
+        let mut t = Thresholds::default();
+        let mut b = th(ThresholdKind::Backoff, 1, 0);
+        b.multiplier = Some(10);
+        let got: Vec<u64> = (1..=120)
+            .filter(|_| t.threshold(0, &b, &input(1)))
+            .collect();
+        assert_eq!(got, [1, 10, 100]);
+        let mut t = Thresholds::default();
+        let mut b = th(ThresholdKind::Backoff, 5, 0);
+        b.multiplier = Some(5);
+        let got: Vec<u64> = (1..=130)
+            .filter(|_| t.threshold(0, &b, &input(1)))
+            .collect();
+        assert_eq!(got, [5, 25, 125]);
     }
 
     #[test]

@@ -275,7 +275,7 @@ impl Session {
     }
 
     /// A PSH|ACK data segment client → server.
-    pub fn to_server(&mut self, payload: &[u8]) -> Vec<u8> {
+    pub fn client_data(&mut self, payload: &[u8]) -> Vec<u8> {
         let f = build::tcp_v4(
             self.client,
             self.server,
@@ -291,7 +291,7 @@ impl Session {
     }
 
     /// A PSH|ACK data segment server → client.
-    pub fn to_client(&mut self, payload: &[u8]) -> Vec<u8> {
+    pub fn server_data(&mut self, payload: &[u8]) -> Vec<u8> {
         let f = build::tcp_v4(
             self.server,
             self.client,
