@@ -128,7 +128,7 @@ alert udp any any -> any any (content:"?"; flowbits:isset,a|b; sid:11;)
 alert udp any any -> any any (content:"?"; flowbits:isnotset,a&b; sid:12;)
 "#;
     let mut h = Harness::new(rules);
-    let mut q = |h: &mut Harness| {
+    let q = |h: &mut Harness| {
         let mut v = h.run(&udp(b"?"));
         v.sort();
         v

@@ -1,0 +1,258 @@
+//! Transaction rules through `Engine::inspect_tx` with a hand-made
+//! transaction, and raw stream windows through `PacketContext.stream`.
+
+mod common;
+use common::*;
+
+use warden_detect::{AppLayer, StreamWindow};
+use warden_rules::Buffer;
+
+const HTTP: &str = r#"
+alert http any any -> any any (msg:"admin"; http.uri; content:"/admin"; sid:1;)
+alert http any any -> any any (msg:"post admin"; http.method; content:"POST"; http.uri; content:"/admin"; sid:2;)
+alert http any any -> any any (msg:"legacy"; content:"evil"; http_user_agent; nocase; sid:3;)
+alert http any any -> any any (msg:"urilen"; urilen:>20; sid:4;)
+alert http any any -> any any (msg:"not php"; http.uri; content:"/x"; content:!".php"; sid:5;)
+"#;
+
+fn req(method: &str, uri: &str) -> MapTx {
+    MapTx::default()
+        .with(Buffer::HttpMethod, method.as_bytes())
+        .with(Buffer::HttpUri, uri.as_bytes())
+}
+
+fn sorted(mut v: Vec<u32>) -> Vec<u32> {
+    v.sort();
+    v
+}
+
+fn setup() -> (Harness, Session) {
+    let mut h = Harness::new(HTTP);
+    let mut s = Session::new(40000, 80);
+    s.handshake(&mut h);
+    (h, s)
+}
+
+#[test]
+fn sticky_buffer_content() {
+    let (mut h, mut s) = setup();
+    let mut done = Vec::new();
+    let p = s.client_data(b"GET /admin HTTP/1.1\r\n\r\n");
+    assert_eq!(
+        h.run_tx(&p, AppLayer::Http, &req("GET", "/admin"), &mut done),
+        [1]
+    );
+    let mut done = Vec::new();
+    assert!(h
+        .run_tx(&p, AppLayer::Http, &req("GET", "/index"), &mut done)
+        .is_empty());
+}
+
+#[test]
+fn two_buffers_must_both_match() {
+    let (mut h, mut s) = setup();
+    let p = s.client_data(b"x");
+    let mut done = Vec::new();
+    assert_eq!(
+        sorted(h.run_tx(&p, AppLayer::Http, &req("POST", "/admin"), &mut done)),
+        [1, 2]
+    );
+    let mut done = Vec::new();
+    assert_eq!(
+        h.run_tx(&p, AppLayer::Http, &req("PUT", "/admin"), &mut done),
+        [1]
+    );
+}
+
+#[test]
+fn legacy_modifier_buffer_and_nocase() {
+    let (mut h, mut s) = setup();
+    let p = s.client_data(b"x");
+    let tx = req("GET", "/").with(Buffer::HttpUserAgent, b"EvilBot/1.0");
+    let mut done = Vec::new();
+    assert_eq!(h.run_tx(&p, AppLayer::Http, &tx, &mut done), [3]);
+    let tx = req("GET", "/").with(Buffer::HttpUserAgent, b"curl/8");
+    let mut done = Vec::new();
+    assert!(h.run_tx(&p, AppLayer::Http, &tx, &mut done).is_empty());
+}
+
+#[test]
+fn urilen() {
+    let (mut h, mut s) = setup();
+    let p = s.client_data(b"x");
+    let mut done = Vec::new();
+    assert_eq!(
+        h.run_tx(
+            &p,
+            AppLayer::Http,
+            &req("GET", "/aaaaaaaaaaaaaaaaaaaaaaaa"),
+            &mut done
+        ),
+        [4]
+    );
+    let mut done = Vec::new();
+    assert!(h
+        .run_tx(&p, AppLayer::Http, &req("GET", "/short"), &mut done)
+        .is_empty());
+}
+
+#[test]
+fn negated_content_in_a_sticky_buffer() {
+    let (mut h, mut s) = setup();
+    let p = s.client_data(b"x");
+    let mut done = Vec::new();
+    assert_eq!(
+        h.run_tx(&p, AppLayer::Http, &req("GET", "/x.html"), &mut done),
+        [5]
+    );
+    let mut done = Vec::new();
+    assert!(h
+        .run_tx(&p, AppLayer::Http, &req("GET", "/x.php"), &mut done)
+        .is_empty());
+}
+
+#[test]
+fn each_rule_fires_once_per_transaction() {
+    let (mut h, mut s) = setup();
+    let tx = req("GET", "/admin");
+    let mut done = Vec::new();
+    let p = s.client_data(b"x");
+    assert_eq!(h.run_tx(&p, AppLayer::Http, &tx, &mut done), [1]);
+    let p = s.client_data(b"y");
+    assert!(h.run_tx(&p, AppLayer::Http, &tx, &mut done).is_empty());
+    // a new transaction fires again
+    let mut done2 = Vec::new();
+    assert_eq!(h.run_tx(&p, AppLayer::Http, &tx, &mut done2), [1]);
+}
+
+#[test]
+fn wrong_protocol_or_packet_path_does_not_fire() {
+    let (mut h, mut s) = setup();
+    let p = s.client_data(b"GET /admin HTTP/1.1\r\n\r\n");
+    let mut done = Vec::new();
+    assert!(h
+        .run_tx(&p, AppLayer::Tls, &req("GET", "/admin"), &mut done)
+        .is_empty());
+    // transaction rules never fire on plain packet inspection
+    assert!(h
+        .run(&s.client_data(b"GET /admin HTTP/1.1\r\n\r\n"))
+        .is_empty());
+}
+
+#[test]
+fn multi_instance_buffer_any_instance_matches() {
+    let mut h = Harness::new(
+        r#"alert dns any any -> any any (dns.query; content:"evil.example"; endswith; sid:1;)"#,
+    );
+    let p = udp(b"dns");
+    let tx = MapTx::default()
+        .with(Buffer::DnsQuery, b"good.example")
+        .with(Buffer::DnsQuery, b"www.evil.example");
+    let mut done = Vec::new();
+    assert_eq!(h.run_tx(&p, AppLayer::Dns, &tx, &mut done), [1]);
+    let tx = MapTx::default().with(Buffer::DnsQuery, b"evil.example.org");
+    let mut done = Vec::new();
+    assert!(h.run_tx(&p, AppLayer::Dns, &tx, &mut done).is_empty());
+}
+
+#[test]
+fn tls_sni_with_flowbits_from_packet_rule() {
+    let mut h = Harness::new(
+        r#"alert tcp any any -> any any (content:"|16 03|"; depth:2; flowbits:set,tls; flowbits:noalert; sid:1;)
+alert tls any any -> any any (tls.sni; content:"bad.example"; flowbits:isset,tls; sid:2;)"#,
+    );
+    let mut s = Session::new(40000, 443);
+    s.handshake(&mut h);
+    let tx = MapTx::default().with(Buffer::TlsSni, b"bad.example");
+    let p = s.client_data(b"\x00\x00");
+    let mut done = Vec::new();
+    assert!(h.run_tx(&p, AppLayer::Tls, &tx, &mut done).is_empty());
+    assert!(h.run(&s.client_data(b"\x16\x03\x01")).is_empty());
+    let p = s.client_data(b"\x00");
+    let mut done = Vec::new();
+    assert_eq!(h.run_tx(&p, AppLayer::Tls, &tx, &mut done), [2]);
+}
+
+const STREAM_RULE: &str = r#"alert tcp any any -> any any (content:"attack"; sid:1;)"#;
+
+fn stream_setup(rule: &str) -> (Harness, Session) {
+    let mut h = Harness::new(rule);
+    let mut s = Session::new(40000, 80);
+    s.handshake(&mut h);
+    (h, s)
+}
+
+#[test]
+fn stream_match_before_new_bytes_is_not_reported_again() {
+    let (mut h, mut s) = stream_setup(STREAM_RULE);
+    let data = b"xxattackyy";
+    let p = s.client_data(b"yy");
+    let w = StreamWindow {
+        data,
+        base: 0,
+        new_from: 8,
+    };
+    assert!(h.run_stream(&p, w).is_empty());
+}
+
+#[test]
+fn stream_match_spanning_new_bytes_is_reported() {
+    let (mut h, mut s) = stream_setup(STREAM_RULE);
+    let data = b"xxattackyy";
+    // "att" was seen before, "ack" is new: the match spans segments
+    let p = s.client_data(b"ackyy");
+    let w = StreamWindow {
+        data,
+        base: 0,
+        new_from: 5,
+    };
+    assert_eq!(h.run_stream(&p, w), [1]);
+    // the match ending exactly where new bytes begin is old
+    let p = s.client_data(b"yy");
+    let w = StreamWindow {
+        data,
+        base: 0,
+        new_from: 8,
+    };
+    assert!(h.run_stream(&p, w).is_empty());
+    // a match ending on the first new byte is new
+    let w = StreamWindow {
+        data,
+        base: 0,
+        new_from: 7,
+    };
+    assert_eq!(h.run_stream(&p, w), [1]);
+}
+
+#[test]
+fn stream_match_wholly_in_new_bytes() {
+    let (mut h, mut s) = stream_setup(STREAM_RULE);
+    let data = b"old.....attack";
+    let p = s.client_data(b"attack");
+    let w = StreamWindow {
+        data,
+        base: 100,
+        new_from: 8,
+    };
+    assert_eq!(h.run_stream(&p, w), [1]);
+}
+
+#[test]
+fn tcp_pkt_rules_ignore_the_stream() {
+    let rule = r#"alert tcp-pkt any any -> any any (content:"attack"; sid:1;)"#;
+    let (mut h, mut s) = stream_setup(rule);
+    let p = s.client_data(b"ackyy");
+    let w = StreamWindow {
+        data: b"xxattackyy",
+        base: 0,
+        new_from: 5,
+    };
+    assert!(h.run_stream(&p, w).is_empty());
+    let p = s.client_data(b"attack");
+    let w = StreamWindow {
+        data: b"attack",
+        base: 10,
+        new_from: 0,
+    };
+    assert_eq!(h.run_stream(&p, w), [1]);
+}
