@@ -449,6 +449,7 @@ fn compile_inner(
 
     // Content checks after a relative keyword with nothing before it in its
     // chain are anchored at the buffer start, as in Suricata.
+    let has_dsize = headers.iter().any(|h| matches!(h, HeaderCheck::Dsize(_)));
     let tx_rule = !tx_checks.is_empty()
         || chains
             .iter()
@@ -500,6 +501,8 @@ fn compile_inner(
         tx_checks,
         payload_source: match (rule.protocol, flow) {
             (Protocol::TcpPkt, _) => PayloadMode::Packet,
+            // dsize is about one packet: such rules inspect packets
+            _ if has_dsize => PayloadMode::Packet,
             (Protocol::TcpStream, _) => PayloadMode::Stream,
             (_, Some(f)) if f.no_stream => PayloadMode::Packet,
             (_, Some(f)) if f.only_stream => PayloadMode::Stream,

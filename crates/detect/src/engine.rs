@@ -75,6 +75,9 @@ pub struct PacketContext<'p, 'f> {
     /// instead of on the packet, so each byte is inspected once and
     /// matches spanning segments are found.
     pub stream: Option<StreamWindow<'p>>,
+    /// A synthetic packet standing for a flow's end (stream flush): only
+    /// rules that inspect stream payload are evaluated on it.
+    pub pseudo: bool,
 }
 
 /// A window of a reassembled TCP stream.
@@ -237,6 +240,12 @@ impl Engine {
                 if cx.app != Some(a) {
                     continue;
                 }
+            }
+            if cx.pseudo
+                && (s.payload_source == PayloadMode::Packet
+                    || !s.chains.iter().any(|c| c.buffer == BufferKind::Payload))
+            {
+                continue;
             }
             if !self.matches(
                 s,
@@ -475,8 +484,7 @@ impl Engine {
                     // Suricata inspects a TCP rule on the packet and on the
                     // stream; it fires once for the packet if either matches
                     let w = stream.expect("checked");
-                    (s.payload_source == PayloadMode::Either && inspect_at(p.payload, 0, 0))
-                        || inspect_at(w.data, w.base, w.new_from)
+                    inspect_at(w.data, w.base, w.new_from)
                 }
                 (BufferKind::Payload, _) if s.payload_source == PayloadMode::Stream => false,
                 (kind, _) => buffer(kind, p).is_some_and(|b| inspect_at(b, 0, 0)),

@@ -23,8 +23,8 @@ const RECURSION_BUDGET: u32 = 3000;
 pub struct ChainRun<'v> {
     pub vars: &'v mut [i64; 16],
     budget: u32,
-    /// Stream offset of the buffer's first byte (0 for a packet): absolute
-    /// offset/depth count from the start of the stream.
+    /// Index where absolute offset 0 lies (the first new byte of a stream
+    /// window; 0 for a packet or buffer).
     base: u64,
     /// A stream window holds already-inspected bytes before this index; a
     /// match must end past it so each match is reported once.
@@ -44,11 +44,11 @@ impl<'v> ChainRun<'v> {
     /// A run over a window of a reassembled stream: `base` is the stream
     /// offset of the window's first byte, `new_from` the index where bytes
     /// not inspected before begin.
-    pub fn stream(vars: &'v mut [i64; 16], base: u64, new_from: usize) -> Self {
+    pub fn stream(vars: &'v mut [i64; 16], _base: u64, new_from: usize) -> Self {
         ChainRun {
             vars,
             budget: RECURSION_BUDGET,
-            base,
+            base: new_from as u64,
             min_end: new_from,
         }
     }
@@ -238,14 +238,21 @@ fn window(
         };
         (start, end)
     } else {
-        let off = c.offset.map(|o| val(o, vars)).unwrap_or(0).max(0);
-        let end = match c.depth {
-            Some(d) => off + val(d, vars),
-            None => i64::MAX / 2,
-        };
-        // offset and depth count from the start of the stream
-        let base = base as i64;
-        ((off - base).max(0), (end - base).min(len_i))
+        if c.offset.is_none() && c.depth.is_none() {
+            // unanchored: anywhere in the buffer, context included
+            (0, len_i)
+        } else {
+            let off = c.offset.map(|o| val(o, vars)).unwrap_or(0).max(0);
+            let end = match c.depth {
+                Some(d) => off + val(d, vars),
+                None => i64::MAX / 2,
+            };
+            // offset and depth count from the start of the chunk being
+            // inspected (the bytes new since the last inspection), as
+            // Suricata's raw stream inspection does
+            let base = base as i64;
+            ((off + base).max(0), (end + base).min(len_i))
+        }
     };
     let end = end.min(len_i);
     if start > end {

@@ -79,7 +79,7 @@ impl Default for FlowConfig {
 }
 
 /// One tracked conversation.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Flow {
     /// Stable id shown as `flow_id` in every event of this flow.
     pub id: u64,

@@ -189,6 +189,9 @@ pub fn render_alert(out: &mut Vec<u8>, r: &AlertRecord<'_>) {
     }
     j.end_object();
 
+    if let Some((key, json)) = r.app_object {
+        j.raw(key, json);
+    }
     if let Some(a) = r.app_proto {
         j.str("app_proto", a);
     }

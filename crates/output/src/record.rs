@@ -85,6 +85,9 @@ pub struct AlertRecord<'a> {
     /// Ruleset that produced the alert (warden extension, see
     /// [`RulesetTag`]).
     pub ruleset: Option<RulesetTag<'a>>,
+    /// The transaction's protocol object (`"http"`, `"tls"`, `"dns"`) as
+    /// rendered for its own event, logged inside the alert as Suricata does.
+    pub app_object: Option<(&'a str, &'a [u8])>,
     /// The engine's final verdict on the packet (`verdict: yes`):
     /// `"alert"`, `"drop"`, `"pass"`.
     pub verdict: Option<&'a str>,
@@ -137,6 +140,7 @@ impl<'a> AlertRecord<'a> {
             packet_linktype: 1,
             stream: 0,
             ruleset: None,
+            app_object: None,
             verdict: None,
         }
     }

@@ -98,6 +98,24 @@ impl Coverage {
         (end, n)
     }
 
+    /// Makes `at` a piece boundary (splitting the contiguous run of pieces
+    /// that starts at the first piece) and returns how many leading pieces
+    /// now end at or before `at`.
+    pub(crate) fn split_at(&mut self, at: u64) -> usize {
+        let mut n = 0;
+        for p in self.pieces.iter_mut() {
+            if p.end <= at {
+                n += 1;
+            } else {
+                if p.start < at {
+                    p.start = at;
+                }
+                break;
+            }
+        }
+        n
+    }
+
     /// Removes the first `n` pieces.
     pub(crate) fn drop_front(&mut self, n: usize) {
         self.pieces.drain(..n);

@@ -246,6 +246,11 @@ pub struct ReassemblyConfig {
     /// Data more than this far beyond the delivery point is dropped, and
     /// ACKs that far ahead are ignored (0 = no limit). Default 2 MiB.
     pub max_ahead: u64,
+    /// IDS mode (Suricata's `stream.inline: no`): deliver only bytes the
+    /// receiver has acknowledged, until [`Reassembler::flush`] at the
+    /// flow's end. Off (inline mode) delivers bytes as soon as they are
+    /// contiguous. Default off.
+    pub ack_gated: bool,
 }
 
 impl Default for ReassemblyConfig {
@@ -256,6 +261,7 @@ impl Default for ReassemblyConfig {
             lookback: 4096,
             gap_after: 512 << 10,
             max_ahead: 2 << 20,
+            ack_gated: false,
         }
     }
 }
@@ -337,6 +343,10 @@ pub struct Reassembler {
     skip_to: u64,
     fin: Option<u64>,
     closed: bool,
+    /// The flow ended: deliver everything, acknowledged or not.
+    flushed: bool,
+    /// Highest stream offset the receiver acknowledged.
+    acked: u64,
     depth_reached: bool,
     stats: ReassemblyStats,
 }
@@ -363,6 +373,8 @@ impl Reassembler {
             skip_to: 0,
             fin: None,
             closed: false,
+            flushed: false,
+            acked: 0,
             depth_reached: false,
             stats: ReassemblyStats::default(),
         }
@@ -441,6 +453,12 @@ impl Reassembler {
         let Some(off) = self.offset_of(ack) else {
             return;
         };
+        if off > self.acked as i64
+            && (self.cfg.max_ahead == 0
+                || (off as u64).saturating_sub(self.delivered) <= self.cfg.max_ahead)
+        {
+            self.acked = off as u64;
+        }
         if off <= self.delivered as i64 {
             return;
         }
@@ -475,6 +493,18 @@ impl Reassembler {
     /// `take_ready` now delivers everything buffered, skipping holes.
     pub fn close(&mut self) {
         self.closed = true;
+    }
+
+    /// The flow ends (timeout or shutdown): like [`close`](Self::close),
+    /// and unacknowledged bytes are delivered too.
+    pub fn flush(&mut self) {
+        self.closed = true;
+        self.flushed = true;
+    }
+
+    /// Whether delivery currently waits for acknowledgements.
+    fn gated(&self) -> bool {
+        self.cfg.ack_gated && !self.flushed
     }
 
     /// A segment of this direction in capture order: `seq`, its payload and
@@ -658,7 +688,13 @@ impl Reassembler {
             }
         }
         let start = self.delivered;
-        let (end, n) = self.cov.contiguous_from(start);
+        let (mut end, mut n) = self.cov.contiguous_from(start);
+        if self.gated() && end > self.acked.max(start) {
+            // deliver only what the receiver acknowledged; the rest of the
+            // straddling piece stays for later
+            end = self.acked.max(start);
+            n = self.cov.split_at(end);
+        }
         self.cov.drop_front(n);
         self.delivered = end;
         let ctx = self.lookback_start(start);

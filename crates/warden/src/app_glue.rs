@@ -32,10 +32,15 @@ pub struct FlowApp {
     /// Transactions below this id are finished: inspected in their final
     /// state, logged and freed.
     pub finished_below: u64,
-    /// The TLS parser made progress since the last inspection.
-    pub tls_dirty: bool,
-    /// HTTP transactions' progress at their last inspection.
-    pub http_seen: Vec<(u64, u16)>,
+    /// The TLS parser made progress since the last inspection from each
+    /// direction (index 0: to server).
+    pub tls_dirty: [bool; 2],
+    /// HTTP transactions' progress at their last inspection from each
+    /// direction.
+    pub http_seen: Vec<(u64, [u16; 2])>,
+    /// Reassembled bytes not yet raw-inspected, per direction (index 0:
+    /// to server).
+    pub raw: [RawWindow; 2],
     /// Transactions below this id have their EVE record written.
     pub logged_below: u64,
     /// The TLS record is written.
@@ -59,7 +64,7 @@ impl RawWindow {
 
     /// Adds one delivery: `context` ends with `new_len` new bytes and
     /// starts at stream offset `offset`.
-    fn add(&mut self, context: &[u8], offset: u64, new_len: usize) {
+    pub fn add(&mut self, context: &[u8], offset: u64, new_len: usize) {
         let contiguous = !self.data.is_empty()
             && self.base + self.data.len() as u64 == offset + (context.len() - new_len) as u64;
         if contiguous {
@@ -104,8 +109,9 @@ impl FlowApp {
             },
             done: Vec::new(),
             finished_below: 0,
-            tls_dirty: false,
+            tls_dirty: [false; 2],
             http_seen: Vec::new(),
+            raw: Default::default(),
             logged_below: 0,
             tls_logged: false,
         }
@@ -120,10 +126,13 @@ impl FlowApp {
     /// straight from the reassembler's buffer. With `raw`, also copies the
     /// bytes (with the reassembler's lookback context before them) into
     /// that window for raw stream inspection.
-    pub fn feed_ready(&mut self, to_server: bool, ts_ns: i64, mut raw: Option<&mut RawWindow>) {
+    pub fn feed_ready(&mut self, to_server: bool, ts_ns: i64) {
         let Some(streams) = self.streams.as_mut() else {
             return;
         };
+        // released bytes wait in the direction's raw window until the
+        // next packet of that direction (or the flow's end) inspects them
+        let mut raw = Some(&mut self.raw[usize::from(!to_server)]);
         loop {
             let ready = streams.direction(to_server).take_ready();
             if ready.is_empty() {
@@ -137,7 +146,7 @@ impl FlowApp {
             }
             self.parse.feed_tcp(to_server, ready.data, ts_ns);
             if matches!(self.parse.parser, Parser::Tls(_)) {
-                self.tls_dirty = true;
+                self.tls_dirty = [true; 2];
             }
         }
     }

@@ -29,6 +29,8 @@ const HONOURED_KEYS: &[&str] = &[
     "pcap-file.checksum-checks",
     "packet-alert-max",
     "stream.reassembly.memcap",
+    "stream.reassembly.depth",
+    "stream.inline",
 ];
 
 /// EVE output switches read from the config.

@@ -78,6 +78,10 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
             .get_str("packet-alert-max")
             .and_then(|v| v.parse().ok())
             .unwrap_or(15),
+        stream_inline: cfg.get_bool("stream.inline").unwrap_or(false),
+        reassembly_depth: cfg
+            .get_size("stream.reassembly.depth")?
+            .map_or(1 << 20, |d| d as u64),
         stream_memcap: cfg
             .get_size("stream.reassembly.memcap")?
             .unwrap_or(256 << 20),

@@ -17,7 +17,7 @@ use warden_detect::{
 use warden_flow::{Direction, Flow, FlowConfig, FlowTable, KeyInput};
 use warden_stream::{Defragmenter, Fragment, MemBudget, ReassemblyConfig};
 
-use crate::app_glue::{DnsView, FlowApp, HttpView, Parser, RawWindow, TlsView};
+use crate::app_glue::{DnsView, FlowApp, HttpView, Parser, TlsView};
 use warden_output::{
     AlertRecord, DecoderStats, DetectStats, EngineStats, EveWriter, FastLogWriter, FlowRecord,
     FlowStats, FlowSummary, StatsSnapshot, Timestamp,
@@ -36,6 +36,10 @@ pub struct RunOptions {
     pub verbose: u8,
     /// `packet-alert-max`: alerts kept per packet.
     pub packet_alert_max: usize,
+    /// `stream.inline`: deliver stream bytes before they are acknowledged.
+    pub stream_inline: bool,
+    /// `stream.reassembly.depth` (0 = unlimited).
+    pub reassembly_depth: u64,
     /// Memory all TCP reassembly may use (`stream.reassembly.memcap`).
     pub stream_memcap: usize,
 }
@@ -57,6 +61,7 @@ struct Counters {
     vlan_qinq: u64,
     nsh: u64,
     defrag_reassembled: u64,
+    reassembly_gaps: u64,
     alerts: u64,
     events: HashMap<&'static str, u64>,
     first_ts: Option<Timestamp>,
@@ -91,8 +96,8 @@ struct Worker<'a> {
     stream_budget: Arc<MemBudget>,
     c: Counters,
     fired: Vec<FiredRule>,
-    /// Stream bytes the current packet made inspectable.
-    raw: RawWindow,
+    /// For each fired rule, the transaction it fired on (transaction rules).
+    fired_tx: Vec<Option<u64>>,
     eve: Eve,
     fast: Fast,
 }
@@ -120,11 +125,17 @@ pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
         flows: FlowTable::new(opts.flow),
         apps: HashMap::new(),
         defrag: Defragmenter::new(Default::default()),
-        reassembly: ReassemblyConfig::default(),
+        reassembly: ReassemblyConfig {
+            // IDS mode inspects what the receiver acknowledged, as
+            // Suricata does with stream.inline off
+            ack_gated: !opts.stream_inline,
+            depth: opts.reassembly_depth,
+            ..ReassemblyConfig::default()
+        },
         stream_budget: Arc::new(MemBudget::new(opts.stream_memcap)),
         c: Counters::default(),
         fired: Vec::with_capacity(16),
-        raw: RawWindow::default(),
+        fired_tx: Vec::with_capacity(16),
         eve,
         fast,
     };
@@ -208,29 +219,157 @@ impl Worker<'_> {
 
     /// Writes flow records for flows that timed out at `now`.
     fn expire(&mut self, now: i64, ts: Timestamp) -> Result<()> {
-        let mut io_err = None;
-        let log_flows = self.opts.eve.flow;
-        let eve = &mut self.eve;
-        let apps = &mut self.apps;
-        let eve_opts = self.opts.eve;
-        self.flows.maybe_expire(now, |f| {
-            let mut app = apps.remove(&f.id);
-            if let Some(a) = app.as_mut() {
-                if let Err(e) = log_app_records(eve, &eve_opts, a, f, ts, None, true) {
-                    io_err.get_or_insert(e);
-                }
-            }
-            if log_flows {
-                let name = app.as_ref().map(app_proto_name);
-                if let Err(e) = eve.flow(&flow_record(f, ts, "timeout", name)) {
-                    io_err.get_or_insert(e);
-                }
-            }
-        });
-        match io_err {
-            Some(e) => Err(e.into()),
-            None => Ok(()),
+        let mut ended: Vec<Flow> = Vec::new();
+        self.flows.maybe_expire(now, |f| ended.push(f.clone()));
+        for f in ended {
+            self.end_flow(f, ts, "timeout")?;
         }
+        Ok(())
+    }
+
+    /// A flow ends (timeout or end of input): the reassembled bytes never
+    /// acknowledged are delivered and inspected (`pkt_src: "stream (flow
+    /// timeout)"`), remaining transactions are inspected and logged, then
+    /// the flow record is written.
+    fn end_flow(&mut self, mut f: Flow, ts: Timestamp, reason: &str) -> Result<()> {
+        let mut app = self.apps.remove(&f.id);
+        if let Some(a) = app.as_mut() {
+            if let Some(st) = a.streams.as_mut() {
+                for d in [true, false] {
+                    self.c.reassembly_gaps += st.direction(d).stats().gaps;
+                }
+            }
+            if a.streams.is_some() {
+                let now = ns(ts);
+                for to_server in [true, false] {
+                    if let Some(st) = a.streams.as_mut() {
+                        st.direction(to_server).flush();
+                    }
+                    a.feed_ready(to_server, now);
+                }
+                for to_server in [true, false] {
+                    self.inspect_flow_end(a, &mut f, to_server, ts)?;
+                }
+            }
+            log_app_records(&mut self.eve, &self.opts.eve, a, &f, ts, None, true)?;
+        }
+        if self.opts.eve.flow {
+            let name = app.as_ref().map(app_proto_name);
+            self.eve.flow(&flow_record(&f, ts, reason, name))?;
+        }
+        Ok(())
+    }
+
+    /// Raw-stream and transaction inspection of what a flow's end released
+    /// in one direction, on a synthetic packet of that direction.
+    fn inspect_flow_end(
+        &mut self,
+        app: &mut FlowApp,
+        f: &mut Flow,
+        to_server: bool,
+        ts: Timestamp,
+    ) -> Result<()> {
+        let d = usize::from(!to_server);
+        if app.raw[d].data.len() <= app.raw[d].new_from && app.layer().is_none() {
+            return Ok(());
+        }
+        let ((sa, sp), (da, dp)) = if to_server {
+            (f.client, f.server)
+        } else {
+            (f.server, f.client)
+        };
+        let frame = match (sa, da) {
+            (std::net::IpAddr::V4(s), std::net::IpAddr::V4(dst)) => warden_packet::build::tcp_v4(
+                s,
+                dst,
+                sp,
+                dp,
+                0,
+                0,
+                warden_packet::tcp_flags::ACK,
+                b"",
+            ),
+            (std::net::IpAddr::V6(s), std::net::IpAddr::V6(dst)) => warden_packet::build::tcp_v6(
+                s,
+                dst,
+                sp,
+                dp,
+                0,
+                0,
+                warden_packet::tcp_flags::ACK,
+                b"",
+            ),
+            _ => return Ok(()),
+        };
+        let p = decode(
+            warden_packet::LinkType::Ethernet,
+            &frame,
+            &Default::default(),
+        );
+        let dir = if to_server {
+            Direction::ToServer
+        } else {
+            Direction::ToClient
+        };
+        let now = ns(ts);
+        self.fired.clear();
+        let layer = app.layer();
+        {
+            let w = &app.raw[d];
+            self.engine.inspect(
+                &mut self.state,
+                PacketContext {
+                    packet: &p,
+                    flow: Some((&mut *f, dir)),
+                    now_ns: now,
+                    app: layer,
+                    stream: Some(StreamWindow {
+                        data: &w.data,
+                        base: w.base,
+                        new_from: w.new_from,
+                    }),
+                    pseudo: true,
+                },
+                &mut self.fired,
+            );
+        }
+        app.raw[d].clear();
+        self.fired_tx.clear();
+        self.fired_tx.resize(self.fired.len(), None);
+        if let Some(layer) = layer {
+            inspect_txs(
+                self.engine,
+                &mut self.state,
+                app,
+                layer,
+                &p,
+                f,
+                dir,
+                now,
+                &mut self.fired,
+                &mut self.fired_tx,
+            );
+        }
+        if self.fired.is_empty() {
+            return Ok(());
+        }
+        f.alerted = true;
+        self.c.alerts += self.fired.len() as u64;
+        let name = app_proto_name(app);
+        write_alerts(
+            &mut self.eve,
+            &mut self.fast,
+            self.engine,
+            &self.fired,
+            &p,
+            Some((&*f, dir)),
+            Some(name),
+            ts,
+            0,
+            &self.opts.eve,
+            Some((&*app, &self.fired_tx[..])),
+            "stream (flow timeout)",
+        )
     }
 
     /// One decoded packet (from the wire or reassembled from fragments).
@@ -246,6 +385,7 @@ impl Worker<'_> {
                     now_ns: now,
                     app: None,
                     stream: None,
+                    pseudo: false,
                 },
                 &mut self.fired,
             );
@@ -261,6 +401,8 @@ impl Worker<'_> {
                 ts,
                 index,
                 &self.opts.eve,
+                None,
+                "wire/pcap",
             );
         };
         let to_server = t.direction == Direction::ToServer;
@@ -281,15 +423,16 @@ impl Worker<'_> {
             if let Some(streams) = app.streams.as_mut() {
                 streams.segment(to_server, tcp.seq, tcp.ack, tcp.flags, p.payload);
             }
-            self.raw.clear();
-            app.feed_ready(to_server, now, Some(&mut self.raw));
-            app.feed_ready(!to_server, now, None);
+            app.feed_ready(to_server, now);
+            app.feed_ready(!to_server, now);
         } else if let Some(udp) = &p.udp {
             if !p.payload.is_empty() {
                 app.feed_udp(to_server, udp.src_port, udp.dst_port, p.payload);
             }
         }
         let layer = app.layer();
+        let session =
+            self.opts.flow.midstream || flow.tcp.state != warden_flow::TcpSessionState::None;
         // packet rules
         self.engine.inspect(
             &mut self.state,
@@ -298,15 +441,26 @@ impl Worker<'_> {
                 flow: Some((flow, t.direction)),
                 now_ns: now,
                 app: layer,
-                stream: (p.tcp.is_some() && app.streams.is_some()).then_some(StreamWindow {
-                    data: &self.raw.data,
-                    base: self.raw.base,
-                    new_from: self.raw.new_from,
+                // a session picked up midstream has no stream engine state
+                // in Suricata (midstream off): its packets are inspected
+                stream: (p.tcp.is_some() && app.streams.is_some() && session).then(|| {
+                    let w = &app.raw[t.direction.index()];
+                    StreamWindow {
+                        data: &w.data,
+                        base: w.base,
+                        new_from: w.new_from,
+                    }
                 }),
+                pseudo: false,
             },
             &mut self.fired,
         );
-        // transaction rules, then the records of finished transactions
+        if p.tcp.is_some() {
+            app.raw[t.direction.index()].clear();
+        }
+        // transaction rules
+        self.fired_tx.clear();
+        self.fired_tx.resize(self.fired.len(), None);
         if let Some(layer) = layer {
             inspect_txs(
                 self.engine,
@@ -318,17 +472,9 @@ impl Worker<'_> {
                 t.direction,
                 now,
                 &mut self.fired,
+                &mut self.fired_tx,
             );
         }
-        log_app_records(
-            &mut self.eve,
-            &self.opts.eve,
-            app,
-            flow,
-            ts,
-            Some(index),
-            false,
-        )?;
         if !self.fired.is_empty() {
             flow.alerted = true;
         }
@@ -346,7 +492,20 @@ impl Worker<'_> {
             ts,
             index,
             &self.opts.eve,
-        )
+            Some((&*app, &self.fired_tx[..])),
+            "wire/pcap",
+        )?;
+        // then the records of finished transactions
+        log_app_records(
+            &mut self.eve,
+            &self.opts.eve,
+            app,
+            flow,
+            ts,
+            Some(index),
+            false,
+        )?;
+        Ok(())
     }
 
     /// End of input: close every flow, write the stats event and the
@@ -354,28 +513,11 @@ impl Worker<'_> {
     fn finish(&mut self, loaded: &Loaded, started: Instant) -> Result<()> {
         let flow_counters = self.flows.counters();
         let memuse = self.flows.memuse();
-        let mut io_err = None;
         let last = self.c.last_ts;
-        let log_flows = self.opts.eve.flow;
-        let eve = &mut self.eve;
-        let apps = &mut self.apps;
-        let eve_opts = self.opts.eve;
-        self.flows.drain(|f| {
-            let mut app = apps.remove(&f.id);
-            if let Some(a) = app.as_mut() {
-                if let Err(e) = log_app_records(eve, &eve_opts, a, f, last, None, true) {
-                    io_err.get_or_insert(e);
-                }
-            }
-            if log_flows {
-                let name = app.as_ref().map(app_proto_name);
-                if let Err(e) = eve.flow(&flow_record(f, last, "shutdown", name)) {
-                    io_err.get_or_insert(e);
-                }
-            }
-        });
-        if let Some(e) = io_err {
-            return Err(e.into());
+        let mut ended: Vec<Flow> = Vec::new();
+        self.flows.drain(|f| ended.push(f.clone()));
+        for f in ended {
+            self.end_flow(f, last, "shutdown")?;
         }
         let stats = snapshot(
             &self.c,
@@ -426,6 +568,7 @@ fn inspect_txs(
     dir: Direction,
     now: i64,
     fired: &mut Vec<FiredRule>,
+    fired_tx: &mut Vec<Option<u64>>,
 ) {
     let to_server = dir == Direction::ToServer;
     let FlowApp {
@@ -456,29 +599,33 @@ fn inspect_txs(
             },
             fired,
         );
+        fired_tx.resize(fired.len(), Some(tx_id));
     };
     match &mut parse.parser {
         Parser::Http(h) => {
             let mut new_floor = *finished_below;
             let mut contiguous = true;
+            let d = dir.index();
             for tx in h.txs() {
                 if tx.id() < *finished_below {
                     continue;
                 }
                 // inspect at progress milestones only (line, headers,
-                // complete per direction), never per body segment
+                // complete per direction), never per body segment; each
+                // direction's packets inspect with their own direction
                 let key = progress_key(tx);
-                let seen = match http_seen.iter_mut().find(|(id, _)| *id == tx.id()) {
-                    Some((_, k)) => std::mem::replace(k, key),
+                let i = match http_seen.iter().position(|(id, _)| *id == tx.id()) {
+                    Some(i) => i,
                     None => {
-                        http_seen.push((tx.id(), key));
-                        u16::MAX
+                        http_seen.push((tx.id(), [u16::MAX; 2]));
+                        http_seen.len() - 1
                     }
                 };
-                if seen != key {
+                if http_seen[i].1[d] != key {
+                    http_seen[i].1[d] = key;
                     run(tx.id(), &HttpView { tx, to_server }, flow);
                 }
-                if contiguous && tx.is_complete() {
+                if contiguous && tx.is_complete() && http_seen[i].1 == [key, key] {
                     new_floor = tx.id() + 1;
                 } else {
                     contiguous = false;
@@ -492,7 +639,7 @@ fn inspect_txs(
             }
         }
         Parser::Tls(t) => {
-            if std::mem::take(tls_dirty) {
+            if std::mem::take(&mut tls_dirty[dir.index()]) {
                 run(0, &TlsView(t), flow);
             }
         }
@@ -598,6 +745,64 @@ fn log_app_records(
         Parser::None => {}
     }
     Ok(())
+}
+
+/// Renders the protocol object (`"http"`, `"tls"`, `"dns"`) of the flow's
+/// transaction `tx_id` (or its latest) into `out`, as its own EVE record
+/// would carry it; returns the key.
+fn app_object(
+    app: &FlowApp,
+    tx_id: Option<u64>,
+    flow: &Flow,
+    ts: Timestamp,
+    out: &mut Vec<u8>,
+) -> Option<&'static str> {
+    use std::net::SocketAddr;
+    let client = SocketAddr::new(flow.client.0, flow.client.1);
+    let server = SocketAddr::new(flow.server.0, flow.server.1);
+    let mut record = Vec::new();
+    let key = match &app.parse.parser {
+        Parser::Http(h) => {
+            let tx = match tx_id {
+                Some(id) => h.txs().find(|t| t.id() == id),
+                None => h.txs().last(),
+            }?;
+            let r = crate::app_eve::http_record(
+                tx,
+                ts,
+                flow.id,
+                client,
+                server,
+                flow.proto,
+                None,
+                tx.id(),
+            );
+            warden_output::render_http(&mut record, &r);
+            "http"
+        }
+        Parser::Tls(t) => {
+            let r = crate::app_eve::tls_record(t, ts, flow.id, client, server, flow.proto, None);
+            warden_output::render_tls(&mut record, &r);
+            "tls"
+        }
+        Parser::Dns(d) => {
+            let tx = match tx_id {
+                Some(id) => d.transactions().iter().find(|t| t.tx_id == id),
+                None => d.transactions().last(),
+            }?;
+            let r = crate::app_eve::dns_record(tx, ts, flow.id, client, server, flow.proto, None);
+            warden_output::render_dns(&mut record, &r);
+            "dns"
+        }
+        Parser::None => return None,
+    };
+    // the protocol object is the record's last member: `"key":{...}}`
+    let marker = format!("\"{key}\":");
+    let at = record
+        .windows(marker.len())
+        .rposition(|w| w == marker.as_bytes())?;
+    out.extend_from_slice(&record[at + marker.len()..record.len() - 1]);
+    Some(key)
 }
 
 /// A number that changes whenever either direction of an HTTP
@@ -790,18 +995,31 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
     ts: Timestamp,
     pcap_cnt: u64,
     eve_opts: &crate::config::EveOptions,
+    app: Option<(&FlowApp, &[Option<u64>])>,
+    pkt_src: &str,
 ) -> Result<()> {
     if fired.is_empty() {
         return Ok(());
     }
+    let mut app_json: Vec<u8> = Vec::new();
     let unspecified = std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
     let has_ip = p.src_ip().is_some();
     let (src, dst) = (
         p.src_ip().unwrap_or(unspecified),
         p.dst_ip().unwrap_or(unspecified),
     );
-    for f in fired {
+    for (i, f) in fired.iter().enumerate() {
         let s = engine.sig(f.rule);
+        // the transaction the alert is about: the one a transaction rule
+        // fired on, else the flow's latest (as Suricata's alert metadata)
+        let tx_id = app.and_then(|(_, ids)| ids.get(i).copied().flatten());
+        let app_key = match (app, flow) {
+            (Some((a, _)), Some((fl, _))) => {
+                app_json.clear();
+                app_object(a, tx_id, fl, ts, &mut app_json)
+            }
+            _ => None,
+        };
         let m = &s.meta;
         let mut r = AlertRecord::new(
             ts,
@@ -813,7 +1031,8 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
             m.rev,
             &m.msg,
         );
-        r.pcap_cnt = Some(pcap_cnt);
+        r.pcap_cnt = (pcap_cnt != 0).then_some(pcap_cnt);
+        r.pkt_src = pkt_src;
         if !has_ip {
             r.ip_v = 0;
         }
@@ -826,6 +1045,10 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
         r.vlan = p.vlans();
         r.category = &m.category;
         r.app_proto = app_proto.filter(|n| *n != "unknown");
+        r.tx_id = tx_id;
+        if let Some(key) = app_key {
+            r.app_object = Some((key, &app_json));
+        }
         r.severity = m.severity;
         r.metadata = &m.metadata;
         if eve_opts.payload || eve_opts.payload_printable {
@@ -929,6 +1152,7 @@ fn snapshot(
         counters: vec![
             ("decoder.nsh", c.nsh),
             ("defrag.ipv4.reassembled", c.defrag_reassembled),
+            ("tcp.reassembly_gap", c.reassembly_gaps),
         ],
         ..StatsSnapshot::default()
     }

@@ -159,6 +159,7 @@ impl Harness {
                 now_ns: now,
                 app: None,
                 stream,
+                pseudo: false,
             },
             &mut out,
         );
