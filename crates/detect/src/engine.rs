@@ -101,6 +101,9 @@ pub struct TxContext<'p, 'f, 't> {
     /// Rules already fired on this transaction (sorted); fired rules are
     /// added, so each rule alerts at most once per transaction.
     pub done: &'t mut Vec<u32>,
+    /// The stream window of the packet's direction, for the `pkt_data`
+    /// part of transaction rules.
+    pub stream: Option<StreamWindow<'p>>,
 }
 
 /// What to do after a rule matched.
@@ -368,7 +371,10 @@ impl Engine {
                 continue;
             }
             let s = &self.sigs[ri as usize];
-            if !self.matches(s, st, cx.packet, Some((&*flow, dir)), Some(cx.tx), None) {
+            // a transaction rule fires once per transaction, so its payload
+            // part may match anywhere in the window, context included
+            let stream = cx.stream.map(|w| StreamWindow { new_from: 0, ..w });
+            if !self.matches(s, st, cx.packet, Some((&*flow, dir)), Some(cx.tx), stream) {
                 continue;
             }
             if let Err(pos) = cx.done.binary_search(&ri) {

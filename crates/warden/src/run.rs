@@ -333,7 +333,6 @@ impl Worker<'_> {
                 &mut self.fired,
             );
         }
-        app.raw[d].clear();
         self.fired_tx.clear();
         self.fired_tx.resize(self.fired.len(), None);
         if let Some(layer) = layer {
@@ -348,8 +347,10 @@ impl Worker<'_> {
                 now,
                 &mut self.fired,
                 &mut self.fired_tx,
+                true,
             );
         }
+        app.raw[d].clear();
         if self.fired.is_empty() {
             return Ok(());
         }
@@ -455,9 +456,6 @@ impl Worker<'_> {
             },
             &mut self.fired,
         );
-        if p.tcp.is_some() {
-            app.raw[t.direction.index()].clear();
-        }
         // transaction rules
         self.fired_tx.clear();
         self.fired_tx.resize(self.fired.len(), None);
@@ -473,7 +471,11 @@ impl Worker<'_> {
                 now,
                 &mut self.fired,
                 &mut self.fired_tx,
+                session,
             );
+        }
+        if p.tcp.is_some() {
+            app.raw[t.direction.index()].clear();
         }
         if !self.fired.is_empty() {
             flow.alerted = true;
@@ -569,9 +571,11 @@ fn inspect_txs(
     now: i64,
     fired: &mut Vec<FiredRule>,
     fired_tx: &mut Vec<Option<u64>>,
+    session: bool,
 ) {
     let to_server = dir == Direction::ToServer;
     let FlowApp {
+        raw,
         parse,
         done,
         finished_below,
@@ -579,6 +583,12 @@ fn inspect_txs(
         http_seen,
         ..
     } = app;
+    let window = &raw[dir.index()];
+    let stream = (p.tcp.is_some() && session).then(|| StreamWindow {
+        data: &window.data,
+        base: window.base,
+        new_from: window.new_from,
+    });
     let mut run = |tx_id: u64, tx: &dyn warden_detect::AppTx, flow: &mut Flow| {
         let i = match done.iter().position(|(id, _)| *id == tx_id) {
             Some(i) => i,
@@ -596,6 +606,7 @@ fn inspect_txs(
                 app: layer,
                 tx,
                 done: &mut done[i].1,
+                stream,
             },
             fired,
         );

@@ -193,6 +193,7 @@ impl Harness {
                 app,
                 tx,
                 done,
+                stream: None,
             },
             &mut out,
         );
