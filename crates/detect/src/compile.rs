@@ -530,6 +530,16 @@ fn set_app(app: &mut Option<AppLayer>, layer: AppLayer, what: &str) -> Result<()
 /// The chain kind of an application-layer buffer, or why it cannot be used.
 fn app_buffer(b: Buffer, app: &mut Option<AppLayer>) -> Result<BufferKind, RejectionKind> {
     match crate::app::buffer_layer(b) {
+        // file.data also names the files of SMTP, FTP, SMB...: only HTTP's
+        // are extracted so far
+        Some(AppLayer::Http)
+            if b == Buffer::FileData && app.is_some_and(|a| a != AppLayer::Http) =>
+        {
+            Err(unsupported(format!(
+                "file.data for {} (no file extraction for it yet)",
+                app.map_or("?", |a| a.name())
+            )))
+        }
         Some(layer) => {
             set_app(app, layer, b.name())?;
             Ok(BufferKind::App(b))
@@ -602,8 +612,10 @@ fn compile_content(c: &Content, vars: &Vars8) -> Result<ContentM, RejectionKind>
 /// rest of the options is a placeholder of 8 and the slot is returned).
 fn lit_bytes(v: &IntOrVar, vars: &Vars8) -> Result<(u8, Option<u8>), RejectionKind> {
     match v {
-        IntOrVar::Int(n) if (1..=23).contains(n) => Ok((*n as u8, None)),
-        IntOrVar::Int(n) => Err(invalid(format!("byte count {n} out of range 1..23"))),
+        // 0 is accepted as Suricata does (ET uses `byte_test:0,=,0,0,string,dec`):
+        // reading no bytes gives 0
+        IntOrVar::Int(n) if (0..=23).contains(n) => Ok((*n as u8, None)),
+        IntOrVar::Int(n) => Err(invalid(format!("byte count {n} out of range 0..23"))),
         IntOrVar::Var(_) => match vars.val(v)? {
             Val::Var(slot) => Ok((8, Some(slot))),
             Val::Lit(_) => unreachable!("a variable resolves to a slot"),
