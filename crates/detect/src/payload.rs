@@ -360,7 +360,7 @@ pub fn read_num(buf: &[u8], at: i64, r: &NumRead) -> Option<u64> {
     let n = usize::from(r.bytes);
     if n == 0 {
         // a zero-byte read yields 0, as Suricata's does
-        return (at as usize <= buf.len()).then_some(0);
+        return (at <= buf.len()).then_some(0);
     }
     let bytes = buf.get(at..at.checked_add(n)?)?;
     let v = match r.string {
