@@ -488,3 +488,61 @@ fn stream_inspection_finds_content_split_across_segments_once() {
     // each fires exactly once although the bytes stay in the lookback
     assert_eq!(sids, [1, 3]);
 }
+
+/// Any segmentation of a conversation gives the same alerts as sending it
+/// whole (a property checked over many deterministic random splits).
+#[test]
+fn any_segmentation_yields_the_same_alerts() {
+    let dir = tmpdir("segments");
+    let request: &[u8] = b"POST /upload/../cgi-bin/run.cgi?cmd=cat%20/etc/passwd HTTP/1.1\r\nHost: files.example.test\r\nUser-Agent: evil-agent/1.0\r\nContent-Length: 26\r\n\r\nname=x&payload=cmd.exe /c";
+    let rules = write(
+        &dir,
+        "r.rules",
+        "alert http any any -> any any (msg:\"uri\"; http.uri; content:\"/cgi-bin/run.cgi\"; sid:1;)\n\
+         alert http any any -> any any (msg:\"ua\"; http.user_agent; content:\"evil-agent\"; startswith; sid:2;)\n\
+         alert http any any -> any any (msg:\"body\"; http.request_body; content:\"cmd.exe\"; sid:3;)\n\
+         alert tcp any any -> any any (msg:\"raw spanning\"; flow:to_server; content:\"passwd HTTP/1.1\"; sid:4;)\n\
+         alert tcp any any -> any any (msg:\"raw relative\"; content:\"Host|3a|\"; content:\"example\"; distance:0; within:20; sid:5;)\n\
+         alert http any any -> any any (msg:\"never: normalised uri drops /upload/..\"; http.uri; content:\"/upload\"; sid:6;)\n",
+    );
+    let alerts_for = |sizes: &[usize], name: &str| -> Vec<u64> {
+        let mut cap = Capture::new(1_700_000_000);
+        let mut t = Tcp::new([10, 3, 3, 3], 42000, [10, 3, 3, 4], 8081);
+        t.handshake(&mut cap);
+        t.send_split(&mut cap, request, sizes);
+        t.reply(&mut cap, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        t.close(&mut cap);
+        let pcap = dir.join(name);
+        cap.write(&pcap);
+        let out_dir = dir.join(format!("{name}.out"));
+        let out = run(&[
+            "-r",
+            pcap.to_str().unwrap(),
+            "-S",
+            rules.to_str().unwrap(),
+            "-l",
+            out_dir.to_str().unwrap(),
+        ]);
+        assert!(out.status.success());
+        let mut sids = alert_sids(&events(&out_dir));
+        sids.sort();
+        sids
+    };
+    let whole = alerts_for(&[], "whole.pcap");
+    assert_eq!(whole, [1, 2, 3, 4, 5]);
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    for round in 0..25 {
+        let mut sizes = Vec::new();
+        let mut total = 0;
+        while total < request.len() {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let n = 1 + (seed % 40) as usize;
+            sizes.push(n);
+            total += n;
+        }
+        let got = alerts_for(&sizes, &format!("split{round}.pcap"));
+        assert_eq!(got, whole, "segmentation {sizes:?}");
+    }
+}

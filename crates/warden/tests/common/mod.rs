@@ -129,6 +129,45 @@ impl Tcp {
         ));
     }
 
+    /// Sends `data` to the server cut into pieces of the given sizes (the
+    /// last piece takes the rest), acknowledged once at the end.
+    pub fn send_split(&mut self, cap: &mut Capture, data: &[u8], sizes: &[usize]) {
+        let mut at = 0;
+        for (i, n) in sizes.iter().chain(std::iter::once(&usize::MAX)).enumerate() {
+            if at >= data.len() {
+                break;
+            }
+            let end = if i == sizes.len() {
+                data.len()
+            } else {
+                (at + n.max(&1)).min(data.len())
+            };
+            let piece = &data[at..end];
+            cap.push(build::tcp_v4(
+                self.client,
+                self.server,
+                self.cport,
+                self.sport,
+                self.cseq,
+                self.sseq,
+                f::PSH | f::ACK,
+                piece,
+            ));
+            self.cseq += piece.len() as u32;
+            at = end;
+        }
+        cap.push(build::tcp_v4(
+            self.server,
+            self.client,
+            self.sport,
+            self.cport,
+            self.sseq,
+            self.cseq,
+            f::ACK,
+            b"",
+        ));
+    }
+
     pub fn reply(&mut self, cap: &mut Capture, data: &[u8]) {
         cap.push(build::tcp_v4(
             self.server,
