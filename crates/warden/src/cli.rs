@@ -69,6 +69,12 @@ pub struct Cli {
     #[arg(long = "runmode", value_enum)]
     pub runmode: Option<RunMode>,
 
+    /// Replay the capture as if inline: drop and reject rules block their
+    /// packet and the rest of its flow (alerts say `blocked`, drop events
+    /// are written).
+    #[arg(long = "simulate-ips")]
+    pub simulate_ips: bool,
+
     /// Test the configuration and rules, then exit (non-zero on errors).
     #[arg(short = 'T')]
     pub test_config: bool,

@@ -46,6 +46,9 @@ pub struct EveOptions {
     pub flow: bool,
     /// `alert: verdict: yes`
     pub verdict: bool,
+    /// Verdicts are enforced (`--simulate-ips`): drop rules' alerts say
+    /// `blocked`.
+    pub inline: bool,
     /// `http`, `tls`, `dns` records.
     pub http: bool,
     pub tls: bool,
@@ -60,6 +63,7 @@ impl Default for EveOptions {
             packet: false,
             flow: true,
             verdict: false,
+            inline: false,
             http: true,
             tls: true,
             dns: true,

@@ -72,13 +72,19 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
             checksum_validation: checksum != ChecksumMode::None,
         },
         flow,
-        eve: cfg.eve_options(),
+        eve: crate::config::EveOptions {
+            inline: cli.simulate_ips,
+            ..cfg.eve_options()
+        },
         verbose: cli.verbose,
         packet_alert_max: cfg
             .get_str("packet-alert-max")
             .and_then(|v| v.parse().ok())
             .unwrap_or(15),
-        stream_inline: cfg.get_bool("stream.inline").unwrap_or(false),
+        // inline, stream bytes are inspected as they arrive (Suricata's
+        // stream.inline: auto)
+        stream_inline: cfg.get_bool("stream.inline").unwrap_or(cli.simulate_ips),
+        ips: cli.simulate_ips,
         reassembly_depth: cfg
             .get_size("stream.reassembly.depth")?
             .map_or(1 << 20, |d| d as u64),

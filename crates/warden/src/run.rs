@@ -36,6 +36,8 @@ pub struct RunOptions {
     pub verbose: u8,
     /// `packet-alert-max`: alerts kept per packet.
     pub packet_alert_max: usize,
+    /// `--simulate-ips`: verdicts are enforced as if inline.
+    pub ips: bool,
     /// `stream.inline`: deliver stream bytes before they are acknowledged.
     pub stream_inline: bool,
     /// `stream.reassembly.depth` (0 = unlimited).
@@ -62,6 +64,9 @@ struct Counters {
     nsh: u64,
     defrag_reassembled: u64,
     reassembly_gaps: u64,
+    ips_accepted: u64,
+    ips_blocked: u64,
+    ips_rejected: u64,
     alerts: u64,
     events: HashMap<&'static str, u64>,
     first_ts: Option<Timestamp>,
@@ -408,6 +413,12 @@ impl Worker<'_> {
         };
         let to_server = t.direction == Direction::ToServer;
         let flow = self.flows.get_mut(t.flow);
+        if self.opts.ips && flow.flags & FLOW_DROPPED != 0 {
+            // a dropped flow stays dropped: no inspection
+            self.c.ips_blocked += 1;
+            let flow = self.flows.get(t.flow);
+            return write_drop(&mut self.eve, p, Some(flow), ts, index, "flow drop", None);
+        }
         if let Some(i) = p.icmp() {
             flow.icmp[t.direction.index()].get_or_insert((i.icmp_type, i.code));
         }
@@ -507,7 +518,50 @@ impl Worker<'_> {
             Some(index),
             false,
         )?;
+        if self.opts.ips {
+            self.verdict(p, t.flow, ts, index)?;
+        }
         Ok(())
+    }
+
+    /// Inline verdict for the packet just inspected: a drop or reject rule
+    /// among the fired ones drops it and marks its flow dropped.
+    fn verdict(
+        &mut self,
+        p: &Packet<'_>,
+        flow: warden_flow::FlowRef,
+        ts: Timestamp,
+        index: u64,
+    ) -> Result<()> {
+        let blocking = self.fired.iter().find(|f| {
+            matches!(
+                f.action,
+                SigAction::Drop | SigAction::Reject | SigAction::RejectDst | SigAction::RejectBoth
+            )
+        });
+        let Some(&rule) = blocking else {
+            self.c.ips_accepted += 1;
+            return Ok(());
+        };
+        if rule.action == SigAction::Drop {
+            self.c.ips_blocked += 1;
+        } else {
+            self.c.ips_rejected += 1;
+        }
+        self.flows.get_mut(flow).flags |= FLOW_DROPPED;
+        let sig = self.engine.sig(rule.rule);
+        let m = &sig.meta;
+        let alert = warden_output::DropAlert {
+            action: "blocked",
+            gid: m.gid,
+            sid: m.sid,
+            rev: m.rev,
+            signature: &m.msg,
+            category: &m.category,
+            severity: m.severity,
+        };
+        let fl = self.flows.get(flow);
+        write_drop(&mut self.eve, p, Some(fl), ts, index, "rules", Some(alert))
     }
 
     /// End of input: close every flow, write the stats event and the
@@ -831,6 +885,83 @@ fn progress_key(tx: &warden_app::http::HttpTx) -> u16 {
     n(tx.request_progress()) * 4 + n(tx.response_progress())
 }
 
+/// Flow flag (beside the engine's own bits): an inline verdict dropped it.
+const FLOW_DROPPED: u32 = 1 << 16;
+
+/// Writes Suricata's `drop` event for a packet the inline verdict dropped.
+fn write_drop(
+    eve: &mut Eve,
+    p: &Packet<'_>,
+    flow: Option<&Flow>,
+    ts: Timestamp,
+    pcap_cnt: u64,
+    reason: &str,
+    alert: Option<warden_output::DropAlert<'_>>,
+) -> Result<()> {
+    use warden_output::{DropIp, DropL4, DropRecord, PacketHeader};
+    let (Some(src), Some(dst)) = (p.src_ip(), p.dst_ip()) else {
+        return Ok(());
+    };
+    let ip = match (&p.ipv4, &p.ipv6) {
+        (Some(h), _) => DropIp::V4 {
+            len: h.total_len,
+            tos: h.tos,
+            ttl: h.ttl,
+            ipid: h.id,
+        },
+        (None, Some(h)) => DropIp::V6 {
+            len: h.payload_len,
+            tc: h.traffic_class,
+            hoplimit: h.hop_limit,
+            flowlbl: h.flow_label,
+        },
+        _ => return Ok(()),
+    };
+    let l4 = if let Some(t) = &p.tcp {
+        DropL4::Tcp {
+            seq: t.seq,
+            ack: t.ack,
+            win: t.window,
+            flags: t.flags,
+            res: t.reserved,
+            urgp: t.urgent,
+        }
+    } else if let Some(u) = &p.udp {
+        DropL4::Udp { len: u.length }
+    } else if let Some(i) = p.icmp() {
+        DropL4::Icmp {
+            id: i.id.unwrap_or(0),
+            seq: i.seq.unwrap_or(0),
+        }
+    } else {
+        DropL4::None
+    };
+    let rec = DropRecord {
+        header: PacketHeader {
+            ts,
+            flow_id: flow.map(|f| f.id),
+            pcap_cnt: (pcap_cnt != 0).then_some(pcap_cnt),
+            in_iface: None,
+            vlan: p.vlans(),
+            src_ip: src,
+            src_port: p.src_port(),
+            dest_ip: dst,
+            dest_port: p.dst_port(),
+            proto: p.ip_proto.unwrap_or(0),
+            ip_v: if src.is_ipv4() { 4 } else { 6 },
+            icmp_type: p.icmp().map(|i| i.icmp_type),
+            icmp_code: p.icmp().map(|i| i.code),
+            pkt_src: "wire/pcap",
+        },
+        ip,
+        l4,
+        reason: Some(reason),
+        alert,
+    };
+    eve.drop_event(&rec)?;
+    Ok(())
+}
+
 fn app_proto_name(app: &FlowApp) -> &'static str {
     app.parse.proto.name()
 }
@@ -1073,9 +1204,11 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
             r.packet = Some(p.frame);
             r.packet_linktype = p.link.dlt();
         }
-        // IDS mode: drop and reject rules alert only.
+        // IDS mode: drop and reject rules alert only; inline they block.
         r.action = match f.action {
             SigAction::Pass => "pass",
+            SigAction::Alert => "allowed",
+            _ if eve_opts.inline => "blocked",
             _ => "allowed",
         };
         if let Some((fl, dir)) = flow {
@@ -1164,6 +1297,9 @@ fn snapshot(
             ("decoder.nsh", c.nsh),
             ("defrag.ipv4.reassembled", c.defrag_reassembled),
             ("tcp.reassembly_gap", c.reassembly_gaps),
+            ("ips.accepted", c.ips_accepted),
+            ("ips.blocked", c.ips_blocked),
+            ("ips.rejected", c.ips_rejected),
         ],
         ..StatsSnapshot::default()
     }

@@ -546,3 +546,54 @@ fn any_segmentation_yields_the_same_alerts() {
         assert_eq!(got, whole, "segmentation {sizes:?}");
     }
 }
+
+#[test]
+fn simulate_ips_blocks_the_packet_and_the_rest_of_its_flow() {
+    let dir = tmpdir("ips");
+    let mut cap = Capture::new(1_700_000_000);
+    let mut t = Tcp::new([10, 4, 4, 4], 43000, [10, 4, 4, 5], 80);
+    t.handshake(&mut cap);
+    t.send(&mut cap, b"GET /shell.php HTTP/1.1\r\nHost: a\r\n\r\n");
+    t.reply(&mut cap, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    t.close(&mut cap);
+    ping(&mut cap, [10, 4, 4, 4], [10, 4, 4, 5], 9, 1, b"unrelated");
+    let pcap = dir.join("ips.pcap");
+    cap.write(&pcap);
+    let rules = write(
+        &dir,
+        "r.rules",
+        "drop tcp any any -> any any (msg:\"block shell\"; flow:to_server; content:\"/shell.php\"; sid:1;)\n\
+         alert icmp any any -> any any (msg:\"ping\"; itype:8; sid:2;)\n",
+    );
+    let base = [
+        "-r",
+        pcap.to_str().unwrap(),
+        "-S",
+        rules.to_str().unwrap(),
+        "-l",
+        dir.to_str().unwrap(),
+    ];
+    // IDS: the drop rule only alerts
+    assert!(run(&base).status.success());
+    let ev = events(&dir);
+    let a = ev.iter().find(|e| e["alert"]["signature_id"] == 1).unwrap();
+    assert_eq!(a["alert"]["action"], "allowed");
+    assert!(!ev.iter().any(|e| e["event_type"] == "drop"));
+    // simulated IPS: blocked, and every later packet of the flow dropped
+    let mut args = base.to_vec();
+    args.push("--simulate-ips");
+    assert!(run(&args).status.success());
+    let ev = events(&dir);
+    let a = ev.iter().find(|e| e["alert"]["signature_id"] == 1).unwrap();
+    assert_eq!(a["alert"]["action"], "blocked");
+    let drops: Vec<&Value> = ev.iter().filter(|e| e["event_type"] == "drop").collect();
+    assert_eq!(drops[0]["drop"]["reason"], "rules");
+    assert!(drops.len() > 1, "later packets of the flow are dropped too");
+    assert!(drops[1..]
+        .iter()
+        .all(|d| d["drop"]["reason"] == "flow drop"));
+    // other traffic is untouched
+    let ping_alert = ev.iter().find(|e| e["alert"]["signature_id"] == 2).unwrap();
+    assert_eq!(ping_alert["alert"]["action"], "allowed");
+    assert!(stats(&ev)["ips"]["blocked"].as_u64().unwrap() >= 2);
+}
