@@ -508,6 +508,8 @@ fn compile_inner(
             (_, Some(f)) if f.only_stream => PayloadMode::Stream,
             _ => PayloadMode::Either,
         },
+        suppress: Vec::new(),
+        rate_filter: None,
     })
 }
 

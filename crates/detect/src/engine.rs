@@ -195,6 +195,91 @@ impl Engine {
         &self.tx_prefilter
     }
 
+    /// Applies a threshold.config (Suricata's `threshold-file`): global
+    /// thresholds and event filters replace the rules' own, suppressions
+    /// and rate filters attach to the rules they name (`sig_id 0` = all of
+    /// the gid, `gen_id 0` = all gids). Returns problems (an address
+    /// variable that does not resolve) as messages.
+    pub fn apply_threshold_config(
+        &mut self,
+        entries: &[(u32, warden_rules::ThresholdEntry)],
+        vars: &Vars,
+    ) -> Vec<String> {
+        use crate::sig::Suppress;
+        use warden_rules::{RateAction, SuppressTrack, ThresholdEntry as E};
+        let mut problems = Vec::new();
+        let applies = |gid: u32, sid: u32, s: &Sig| {
+            (gid == 0 || gid == s.meta.gid) && (sid == 0 || sid == s.meta.sid)
+        };
+        for (line, e) in entries {
+            match e {
+                E::Threshold {
+                    gid,
+                    sid,
+                    kind,
+                    track,
+                    count,
+                    seconds,
+                } => {
+                    for s in self.sigs.iter_mut().filter(|s| applies(*gid, *sid, s)) {
+                        s.threshold = Some(warden_rules::Threshold {
+                            kind: *kind,
+                            track: *track,
+                            count: *count,
+                            seconds: *seconds,
+                            multiplier: None,
+                        });
+                    }
+                }
+                E::Suppress { gid, sid, track } => {
+                    let entry = match track {
+                        None => Suppress::All,
+                        Some((which, expr)) => match warden_rules::resolve_addr(expr, vars) {
+                            Ok(set) => match which {
+                                SuppressTrack::BySrc => Suppress::Src(set),
+                                SuppressTrack::ByDst => Suppress::Dst(set),
+                                SuppressTrack::ByEither => Suppress::Either(set),
+                            },
+                            Err(err) => {
+                                problems.push(format!("line {line}: suppress ip: {err}"));
+                                continue;
+                            }
+                        },
+                    };
+                    for s in self.sigs.iter_mut().filter(|s| applies(*gid, *sid, s)) {
+                        s.suppress.push(entry.clone());
+                    }
+                }
+                E::RateFilter {
+                    gid,
+                    sid,
+                    track,
+                    count,
+                    seconds,
+                    new_action,
+                    timeout,
+                } => {
+                    let rf = crate::threshold::RateFilter {
+                        track: *track,
+                        count: *count,
+                        seconds: *seconds,
+                        new_action: match new_action {
+                            RateAction::Alert => SigAction::Alert,
+                            RateAction::Drop => SigAction::Drop,
+                            RateAction::Pass => SigAction::Pass,
+                            RateAction::Reject => SigAction::Reject,
+                        },
+                        timeout: *timeout,
+                    };
+                    for s in self.sigs.iter_mut().filter(|s| applies(*gid, *sid, s)) {
+                        s.rate_filter = Some(rf);
+                    }
+                }
+            }
+        }
+        problems
+    }
+
     /// Inspects one packet; fired rules are appended to `out` in
     /// evaluation order. A matching `pass` rule stops inspection of the
     /// packet and of the rest of its flow.
@@ -330,6 +415,16 @@ impl Engine {
                 return AfterMatch::Continue;
             }
         }
+        if !s.suppress.is_empty() && suppressed(&s.suppress, p) {
+            st.suppressed += 1;
+            return AfterMatch::Continue;
+        }
+        let mut action = s.action;
+        if let Some(rf) = &s.rate_filter {
+            if let Some(a) = st.thresholds.rate_filter(ri, rf, &track) {
+                action = a;
+            }
+        }
         let max = if st.alert_max == 0 {
             PACKET_ALERT_MAX
         } else {
@@ -340,10 +435,7 @@ impl Engine {
             return AfterMatch::Continue;
         }
         *fired += 1;
-        out.push(FiredRule {
-            rule: ri,
-            action: s.action,
-        });
+        out.push(FiredRule { rule: ri, action });
         AfterMatch::Continue
     }
 
@@ -501,6 +593,20 @@ impl Engine {
         }
         true
     }
+}
+
+/// Whether a suppression list covers this packet.
+fn suppressed(list: &[crate::sig::Suppress], p: &Packet<'_>) -> bool {
+    use crate::sig::Suppress;
+    list.iter().any(|e| match e {
+        Suppress::All => true,
+        Suppress::Src(set) => p.src_ip().is_some_and(|a| set.contains(a)),
+        Suppress::Dst(set) => p.dst_ip().is_some_and(|a| set.contains(a)),
+        Suppress::Either(set) => {
+            p.src_ip().is_some_and(|a| set.contains(a))
+                || p.dst_ip().is_some_and(|a| set.contains(a))
+        }
+    })
 }
 
 fn proto_matches(m: ProtoMatch, p: &Packet<'_>) -> bool {

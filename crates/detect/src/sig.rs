@@ -320,6 +320,20 @@ pub struct Sig {
     pub tx_checks: Vec<TxCheck>,
     /// Where a TCP rule's payload content is looked for.
     pub payload_source: PayloadMode,
+    /// threshold.config `suppress` entries: alerts are not logged (for
+    /// every packet when the list holds an entry without addresses).
+    pub suppress: Vec<Suppress>,
+    /// threshold.config `rate_filter`.
+    pub rate_filter: Option<crate::threshold::RateFilter>,
+}
+
+/// A `suppress` entry compiled onto a rule.
+#[derive(Clone, Debug)]
+pub enum Suppress {
+    All,
+    Src(IpSet),
+    Dst(IpSet),
+    Either(IpSet),
 }
 
 /// Which bytes a TCP rule's payload (`pkt_data`) chain inspects.

@@ -38,6 +38,7 @@ pub struct TrackInput {
 #[derive(Default)]
 pub struct Thresholds {
     table: HashMap<(u32, TrackKey), Entry>,
+    rates: HashMap<(u32, TrackKey), RateEntry>,
     /// Entries removed by the last cleanup (stats).
     pub pruned: u64,
 }
@@ -228,5 +229,58 @@ mod tests {
             .map(|_| t.detection_filter(0, &d, &input(1)))
             .collect();
         assert_eq!(got, [false, false, true, true]);
+    }
+}
+
+/// A `rate_filter` from threshold.config, compiled onto a rule.
+#[derive(Clone, Copy, Debug)]
+pub struct RateFilter {
+    pub track: Track,
+    pub count: u32,
+    pub seconds: u32,
+    pub new_action: crate::sig::SigAction,
+    pub timeout: u32,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct RateEntry {
+    window_start: i64,
+    count: u64,
+    /// Packet time until which the new action applies.
+    active_until: i64,
+}
+
+impl Thresholds {
+    /// Counts a match against a rate filter: the action to apply to it
+    /// (`Some(new_action)` once more than `count` matches were seen within
+    /// `seconds`, and for `timeout` seconds after), or `None` for the
+    /// rule's own action.
+    pub fn rate_filter(
+        &mut self,
+        rule: u32,
+        rf: &RateFilter,
+        t: &TrackInput,
+    ) -> Option<crate::sig::SigAction> {
+        let k = (rule, key(rf.track, t));
+        let now = t.now_ns;
+        let e = self.rates.entry(k).or_insert(RateEntry {
+            window_start: now,
+            count: 0,
+            active_until: i64::MIN,
+        });
+        if now < e.active_until {
+            return Some(rf.new_action);
+        }
+        if now - e.window_start >= i64::from(rf.seconds) * NS {
+            e.window_start = now;
+            e.count = 0;
+        }
+        e.count += 1;
+        if e.count > u64::from(rf.count) {
+            e.active_until = now + i64::from(rf.timeout) * NS;
+            e.count = 0;
+            return Some(rf.new_action);
+        }
+        None
     }
 }

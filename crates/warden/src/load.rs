@@ -124,7 +124,19 @@ pub fn ruleset(cli: &Cli, cfg: &Config) -> Result<Loaded> {
     let vars = vars(cfg)?;
     let classes = classifications(cfg).context("classification")?;
     let source = load_rule_files(&files);
-    let (engine, report) = Engine::build(&source.rules, &vars, &classes);
+    let (mut engine, report) = Engine::build(&source.rules, &vars, &classes);
+    if let Some(f) = cfg.get_str("threshold-file") {
+        let path = cfg.resolve(std::path::Path::new(&f));
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("threshold-file {}", path.display()))?;
+        let parsed = warden_rules::parse_threshold_config(&text, &path.display().to_string());
+        for d in &parsed.diagnostics {
+            eprintln!("warden: warning: {d}");
+        }
+        for problem in engine.apply_threshold_config(&parsed.entries, &vars) {
+            eprintln!("warden: warning: {}: {problem}", path.display());
+        }
+    }
     Ok(Loaded {
         engine,
         report,
