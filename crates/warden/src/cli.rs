@@ -79,7 +79,8 @@ pub struct Cli {
     #[arg(short = 'T')]
     pub test_config: bool,
 
-    /// Print the load summary as JSON records (with -T).
+    /// With -T: print every rule that did not load, and a summary, as JSON
+    /// lines on stdout.
     #[arg(long = "json")]
     pub json: bool,
 }

@@ -209,10 +209,82 @@ pub fn print_summary(l: &Loaded, verbose: u8) {
 
 /// Every problem, one per line (for -T).
 pub fn print_all_problems(l: &Loaded) {
-    for d in &l.parse_errors {
-        eprintln!("{d}");
+    for p in problems(l) {
+        eprintln!("{}", p.text);
     }
-    for r in &l.report.rejected {
-        eprintln!("{r}");
+}
+
+/// One rule that did not load, in a form both the text and JSON listings
+/// use.
+pub struct Problem {
+    pub file: String,
+    pub line: u32,
+    pub column: Option<u32>,
+    pub sid: Option<u32>,
+    /// `invalid` (wrong) or `unsupported` (valid, not built yet).
+    pub kind: &'static str,
+    pub message: String,
+    pub text: String,
+}
+
+/// Every rule that did not load, in file and line order.
+pub fn problems(l: &Loaded) -> Vec<Problem> {
+    let mut out: Vec<Problem> = l
+        .parse_errors
+        .iter()
+        .map(|d| Problem {
+            file: d.file.to_string(),
+            line: d.line,
+            column: Some(d.column),
+            sid: d.sid,
+            kind: "invalid",
+            message: d.message.clone(),
+            text: d.to_string(),
+        })
+        .chain(l.report.rejected.iter().map(|r| Problem {
+            file: r.file.to_string(),
+            line: r.line,
+            column: None,
+            sid: Some(r.sid),
+            kind: match r.kind {
+                RejectionKind::Unsupported(_) => "unsupported",
+                RejectionKind::Invalid(_) => "invalid",
+            },
+            message: match &r.kind {
+                RejectionKind::Unsupported(w) => format!("not supported yet: {w}"),
+                RejectionKind::Invalid(w) => w.clone(),
+            },
+            text: r.to_string(),
+        }))
+        .collect();
+    out.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    out
+}
+
+/// `-T --json`: one JSON record per problem on stdout, then a summary
+/// record, for CI pipelines.
+pub fn print_json(l: &Loaded) {
+    for p in problems(l) {
+        let rec = serde_json::json!({
+            "type": "rule",
+            "file": p.file,
+            "line": p.line,
+            "column": p.column,
+            "sid": p.sid,
+            "kind": p.kind,
+            "message": p.message,
+        });
+        println!("{rec}");
     }
+    let summary = serde_json::json!({
+        "type": "summary",
+        "rules_total": l.rules_total(),
+        "rules_loaded": l.rules_loaded(),
+        "rules_failed": l.rules_failed(),
+        "rules_skipped": l.rules_skipped(),
+        "commented_out": l.commented_out,
+        "load_seconds": l.seconds,
+        "ok": l.rules_failed() == 0,
+    });
+    println!("{summary}");
 }

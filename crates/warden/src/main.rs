@@ -43,6 +43,9 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
             "nothing to do: give a capture with -r (live capture arrives with the inline IPS work); see --help"
         );
     };
+    if !read.exists() {
+        anyhow::bail!("capture not found: {}", read.display());
+    }
     let loaded = load::ruleset(cli, &cfg)?;
     load::print_summary(&loaded, cli.verbose);
     if cli.verbose > 1 {
@@ -100,8 +103,12 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
 /// non-zero if any rule failed.
 fn test_config(cli: &Cli, cfg: &config::Config) -> Result<ExitCode> {
     let loaded = load::ruleset(cli, cfg)?;
-    load::print_all_problems(&loaded);
-    load::print_summary(&loaded, cli.verbose);
+    if cli.json {
+        load::print_json(&loaded);
+    } else {
+        load::print_all_problems(&loaded);
+        load::print_summary(&loaded, cli.verbose);
+    }
     if loaded.rules_failed() > 0 {
         eprintln!(
             "warden: configuration test failed: {} rule(s) invalid",

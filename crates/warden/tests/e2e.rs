@@ -164,6 +164,23 @@ fn every_rule_is_accounted_for_and_unsupported_ones_say_why() {
         + e["rules_skipped"].as_u64().unwrap();
     assert_eq!(sum, 4);
 
+    // -T --json: one record per rule not loaded, then a summary
+    let out = run(&["-T", "--json", "-S", rules.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let recs: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kinds: Vec<(u64, &str)> = recs
+        .iter()
+        .filter(|r| r["type"] == "rule")
+        .map(|r| (r["line"].as_u64().unwrap(), r["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(kinds, [(2, "unsupported"), (3, "invalid"), (4, "invalid")]);
+    let summary = recs.last().unwrap();
+    assert_eq!(summary["rules_loaded"], 1);
+    assert_eq!(summary["ok"], false);
+
     // -T lists each problem with file:line and fails
     let out = run(&["-T", "-S", rules.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
