@@ -230,6 +230,13 @@ impl AppParse {
             } else {
                 (sport, dport)
             };
+            // DNS over UDP is recognised on its ports (53, 5353), then
+            // checked by content, as Suricata's detection-ports do: probing
+            // every UDP payload mistakes QUIC and others for DNS
+            if ![53, 5353].contains(&dst) && ![53, 5353].contains(&src) {
+                self.proto = AppProtoKind::Failed;
+                return;
+            }
             match probe_udp(dst, src, data) {
                 Detection::Found(AppProtoKind::Dns) => {
                     self.proto = AppProtoKind::Dns;
