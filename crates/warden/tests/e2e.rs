@@ -615,3 +615,38 @@ fn simulate_ips_blocks_the_packet_and_the_rest_of_its_flow() {
     assert_eq!(ping_alert["alert"]["action"], "allowed");
     assert!(stats(&ev)["ips"]["blocked"].as_u64().unwrap() >= 2);
 }
+
+/// IDS mode inspects what the receiver acknowledged; bytes never
+/// acknowledged are inspected when the flow ends, as Suricata does.
+#[test]
+fn unacknowledged_stream_bytes_are_inspected_at_flow_end() {
+    let dir = tmpdir("unacked");
+    let mut cap = Capture::new(1_700_000_000);
+    let mut t = Tcp::new([10, 5, 5, 5], 44000, [10, 5, 5, 6], 9999);
+    t.handshake(&mut cap);
+    t.send(&mut cap, b"first part, acknowledged ");
+    t.send_unacked(&mut cap, b"Let Me In please");
+    let pcap = dir.join("u.pcap");
+    cap.write(&pcap);
+    let rules = write(
+        &dir,
+        "r.rules",
+        "alert tcp any any -> any any (msg:\"acked\"; content:\"first part\"; sid:1;)\n\
+         alert tcp any any -> any any (msg:\"unacked\"; content:\"Let Me In\"; sid:2;)\n",
+    );
+    let out = run(&[
+        "-r",
+        pcap.to_str().unwrap(),
+        "-S",
+        rules.to_str().unwrap(),
+        "-l",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let ev = events(&dir);
+    let a1 = ev.iter().find(|e| e["alert"]["signature_id"] == 1).unwrap();
+    assert_eq!(a1["pkt_src"], "wire/pcap");
+    let a2 = ev.iter().find(|e| e["alert"]["signature_id"] == 2).unwrap();
+    assert_eq!(a2["pkt_src"], "stream (flow timeout)");
+    assert_eq!(alert_sids(&ev).len(), 2);
+}

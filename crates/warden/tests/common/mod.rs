@@ -168,6 +168,21 @@ impl Tcp {
         ));
     }
 
+    /// Sends data to the server that is never acknowledged.
+    pub fn send_unacked(&mut self, cap: &mut Capture, data: &[u8]) {
+        cap.push(build::tcp_v4(
+            self.client,
+            self.server,
+            self.cport,
+            self.sport,
+            self.cseq,
+            self.sseq,
+            f::PSH | f::ACK,
+            data,
+        ));
+        self.cseq += data.len() as u32;
+    }
+
     pub fn reply(&mut self, cap: &mut Capture, data: &[u8]) {
         cap.push(build::tcp_v4(
             self.server,
