@@ -39,4 +39,3 @@ pub enum Probe {
     /// Too few bytes to tell; ask again with more.
     NeedMore,
 }
-

@@ -12,8 +12,8 @@ use crate::eve_app::{render_dns, render_http, render_tls};
 use crate::json::JsonBuf;
 use crate::proto::write_proto;
 use crate::record::{
-    AlertRecord, DnsRecord, DropIp, DropL4, DropRecord, Endpoint, FlowRecord, HttpRecord,
-    PacketHeader, TlsRecord,
+    AlertRecord, AppObject, DnsRecord, DropIp, DropL4, DropRecord, Endpoint, FlowRecord,
+    HttpRecord, PacketHeader, TlsRecord,
 };
 use crate::stats::{render_stats_into, StatsSnapshot};
 use crate::time::Timestamp;
@@ -189,8 +189,11 @@ pub fn render_alert(out: &mut Vec<u8>, r: &AlertRecord<'_>) {
     }
     j.end_object();
 
-    if let Some((key, json)) = r.app_object {
-        j.raw(key, json);
+    match r.app_object {
+        Some(AppObject::Http(h)) => crate::eve_app::write_http_object(&mut j, h),
+        Some(AppObject::Tls(t)) => crate::eve_app::write_tls_object(&mut j, t),
+        Some(AppObject::Dns(d)) => crate::eve_app::write_dns_object(&mut j, d),
+        None => {}
     }
     if let Some(a) = r.app_proto {
         j.str("app_proto", a);

@@ -11,7 +11,8 @@
 use crate::json::{write_u64, JsonBuf, HEX};
 use crate::proto::write_proto;
 use crate::record::{
-    AppHeader, DnsAnswerEntry, DnsCode, DnsFields, DnsRData, DnsRecord, HttpRecord, TlsRecord,
+    AppHeader, DnsAnswerEntry, DnsCode, DnsFields, DnsRData, DnsRecord, HttpFields, HttpRecord,
+    TlsFields, TlsRecord,
 };
 
 fn write_app_header(j: &mut JsonBuf<'_>, h: &AppHeader<'_>, event_type: &str) {
@@ -59,7 +60,13 @@ pub fn render_http(out: &mut Vec<u8>, r: &HttpRecord<'_>) {
     j.begin_object();
     write_app_header(&mut j, &r.header, "http");
     j.u64("tx_id", r.tx_id);
-    let h = &r.http;
+    write_http_object(&mut j, &r.http);
+    j.end_object();
+}
+
+/// Writes `"http":{...}`: the protocol object of http events and of
+/// alerts on HTTP transactions.
+pub(crate) fn write_http_object(j: &mut JsonBuf<'_>, h: &HttpFields<'_>) {
     j.begin_object_key("http");
     if let Some(v) = h.hostname {
         j.str_from_bytes("hostname", v);
@@ -107,7 +114,6 @@ pub fn render_http(out: &mut Vec<u8>, r: &HttpRecord<'_>) {
     }
     j.u64("length", h.length);
     j.end_object();
-    j.end_object();
 }
 
 /// The SNI as Suricata logs it: a C string (cut at NUL), only when UTF-8.
@@ -121,7 +127,12 @@ pub fn render_tls(out: &mut Vec<u8>, r: &TlsRecord<'_>) {
     let mut j = JsonBuf::new(out);
     j.begin_object();
     write_app_header(&mut j, &r.header, "tls");
-    let t = &r.tls;
+    write_tls_object(&mut j, &r.tls);
+    j.end_object();
+}
+
+/// Writes `"tls":{...}`.
+pub(crate) fn write_tls_object(j: &mut JsonBuf<'_>, t: &TlsFields<'_>) {
     j.begin_object_key("tls");
     if let Some(v) = t.subject {
         j.str("subject", v);
@@ -203,7 +214,6 @@ pub fn render_tls(out: &mut Vec<u8>, r: &TlsRecord<'_>) {
     if let Some(v) = t.from_proto {
         j.str("from_proto", v);
     }
-    j.end_object();
     j.end_object();
 }
 
@@ -409,7 +419,7 @@ fn write_grouped(j: &mut JsonBuf<'_>, answers: &[DnsAnswerEntry<'_>]) {
     j.end_object();
 }
 
-fn write_dns_object(j: &mut JsonBuf<'_>, d: &DnsFields<'_>) {
+pub(crate) fn write_dns_object(j: &mut JsonBuf<'_>, d: &DnsFields<'_>) {
     j.begin_object_key("dns");
     j.u64("version", 3);
     j.str("type", if d.is_request { "request" } else { "response" });

@@ -141,13 +141,6 @@ impl<'b> JsonBuf<'b> {
         write_u64(self.out, v);
     }
 
-    /// `"k":<json>` with `json` already rendered (an object or array this
-    /// crate produced).
-    pub fn raw(&mut self, k: &str, json: &[u8]) {
-        self.key(k);
-        self.out.extend_from_slice(json);
-    }
-
     /// `"k":N` for signed values.
     pub fn i64(&mut self, k: &str, v: i64) {
         self.key(k);

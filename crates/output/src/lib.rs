@@ -33,10 +33,10 @@ pub use eve::{render_alert, render_drop, render_flow, EveWriter};
 pub use eve_app::{render_dns, render_http, render_tls};
 pub use fastlog::{render_fastlog, FastLogWriter};
 pub use record::{
-    AlertRecord, AppHeader, ContentRange, DnsAnswerEntry, DnsCode, DnsFields, DnsQueryEntry,
-    DnsRData, DnsRecord, DropAlert, DropIp, DropL4, DropRecord, Endpoint, FlowRecord, FlowSummary,
-    HttpFields, HttpRecord, PacketHeader, RulesetTag, SourceTarget, TlsClientCert, TlsFields,
-    TlsRecord,
+    AlertRecord, AppHeader, AppObject, ContentRange, DnsAnswerEntry, DnsCode, DnsFields,
+    DnsQueryEntry, DnsRData, DnsRecord, DropAlert, DropIp, DropL4, DropRecord, Endpoint,
+    FlowRecord, FlowSummary, HttpFields, HttpRecord, PacketHeader, RulesetTag, SourceTarget,
+    TlsClientCert, TlsFields, TlsRecord,
 };
 pub use stats::{
     render_stats_into, CaptureStats, DecoderStats, DetectStats, EngineStats, FlowStats,

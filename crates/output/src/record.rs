@@ -85,9 +85,9 @@ pub struct AlertRecord<'a> {
     /// Ruleset that produced the alert (warden extension, see
     /// [`RulesetTag`]).
     pub ruleset: Option<RulesetTag<'a>>,
-    /// The transaction's protocol object (`"http"`, `"tls"`, `"dns"`) as
-    /// rendered for its own event, logged inside the alert as Suricata does.
-    pub app_object: Option<(&'a str, &'a [u8])>,
+    /// The transaction's protocol object, logged inside the alert as
+    /// Suricata does (same fields as the protocol's own event).
+    pub app_object: Option<AppObject<'a>>,
     /// The engine's final verdict on the packet (`verdict: yes`):
     /// `"alert"`, `"drop"`, `"pass"`.
     pub verdict: Option<&'a str>,
@@ -164,6 +164,17 @@ impl<'a> AlertRecord<'a> {
             pkt_src: self.pkt_src,
         }
     }
+}
+
+/// The protocol object an alert carries.
+#[derive(Debug, Clone, Copy)]
+pub enum AppObject<'a> {
+    /// `"http":{...}`
+    Http(&'a HttpFields<'a>),
+    /// `"tls":{...}`
+    Tls(&'a TlsFields<'a>),
+    /// `"dns":{...}`
+    Dns(&'a DnsFields<'a>),
 }
 
 /// The envelope of any packet event (`alert`, `drop`): everything up to and

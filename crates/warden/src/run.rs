@@ -812,27 +812,40 @@ fn log_app_records(
     Ok(())
 }
 
-/// Renders the protocol object (`"http"`, `"tls"`, `"dns"`) of the flow's
-/// transaction `tx_id` (or its latest) into `out`, as its own EVE record
-/// would carry it; returns the key.
-fn app_object(
-    app: &FlowApp,
+/// The EVE record of a flow's transaction `tx_id` (or its latest), whose
+/// protocol object an alert on that transaction carries.
+enum AppRecord<'a> {
+    Http(warden_output::HttpRecord<'a>),
+    Tls(warden_output::TlsRecord<'a>),
+    Dns(warden_output::DnsRecord<'a>),
+}
+
+impl AppRecord<'_> {
+    fn object(&self) -> warden_output::AppObject<'_> {
+        match self {
+            AppRecord::Http(r) => warden_output::AppObject::Http(&r.http),
+            AppRecord::Tls(r) => warden_output::AppObject::Tls(&r.tls),
+            AppRecord::Dns(r) => warden_output::AppObject::Dns(&r.dns),
+        }
+    }
+}
+
+fn app_record<'a>(
+    app: &'a FlowApp,
     tx_id: Option<u64>,
     flow: &Flow,
     ts: Timestamp,
-    out: &mut Vec<u8>,
-) -> Option<&'static str> {
+) -> Option<AppRecord<'a>> {
     use std::net::SocketAddr;
     let client = SocketAddr::new(flow.client.0, flow.client.1);
     let server = SocketAddr::new(flow.server.0, flow.server.1);
-    let mut record = Vec::new();
-    let key = match &app.parse.parser {
+    Some(match &app.parse.parser {
         Parser::Http(h) => {
             let tx = match tx_id {
                 Some(id) => h.txs().find(|t| t.id() == id),
                 None => h.txs().last(),
             }?;
-            let r = crate::app_eve::http_record(
+            AppRecord::Http(crate::app_eve::http_record(
                 tx,
                 ts,
                 flow.id,
@@ -841,33 +854,22 @@ fn app_object(
                 flow.proto,
                 None,
                 tx.id(),
-            );
-            warden_output::render_http(&mut record, &r);
-            "http"
+            ))
         }
-        Parser::Tls(t) => {
-            let r = crate::app_eve::tls_record(t, ts, flow.id, client, server, flow.proto, None);
-            warden_output::render_tls(&mut record, &r);
-            "tls"
-        }
+        Parser::Tls(t) => AppRecord::Tls(crate::app_eve::tls_record(
+            t, ts, flow.id, client, server, flow.proto, None,
+        )),
         Parser::Dns(d) => {
             let tx = match tx_id {
                 Some(id) => d.transactions().iter().find(|t| t.tx_id == id),
                 None => d.transactions().last(),
             }?;
-            let r = crate::app_eve::dns_record(tx, ts, flow.id, client, server, flow.proto, None);
-            warden_output::render_dns(&mut record, &r);
-            "dns"
+            AppRecord::Dns(crate::app_eve::dns_record(
+                tx, ts, flow.id, client, server, flow.proto, None,
+            ))
         }
         Parser::None => return None,
-    };
-    // the protocol object is the record's last member: `"key":{...}}`
-    let marker = format!("\"{key}\":");
-    let at = record
-        .windows(marker.len())
-        .rposition(|w| w == marker.as_bytes())?;
-    out.extend_from_slice(&record[at + marker.len()..record.len() - 1]);
-    Some(key)
+    })
 }
 
 /// A number that changes whenever either direction of an HTTP
@@ -1143,7 +1145,6 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
     if fired.is_empty() {
         return Ok(());
     }
-    let mut app_json: Vec<u8> = Vec::new();
     let unspecified = std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
     let has_ip = p.src_ip().is_some();
     let (src, dst) = (
@@ -1155,11 +1156,8 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
         // the transaction the alert is about: the one a transaction rule
         // fired on, else the flow's latest (as Suricata's alert metadata)
         let tx_id = app.and_then(|(_, ids)| ids.get(i).copied().flatten());
-        let app_key = match (app, flow) {
-            (Some((a, _)), Some((fl, _))) => {
-                app_json.clear();
-                app_object(a, tx_id, fl, ts, &mut app_json)
-            }
+        let app_rec = match (app, flow) {
+            (Some((a, _)), Some((fl, _))) => app_record(a, tx_id, fl, ts),
             _ => None,
         };
         let m = &s.meta;
@@ -1188,9 +1186,7 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
         r.category = &m.category;
         r.app_proto = app_proto.filter(|n| *n != "unknown");
         r.tx_id = tx_id;
-        if let Some(key) = app_key {
-            r.app_object = Some((key, &app_json));
-        }
+        r.app_object = app_rec.as_ref().map(AppRecord::object);
         r.severity = m.severity;
         r.metadata = &m.metadata;
         if eve_opts.payload || eve_opts.payload_printable {
