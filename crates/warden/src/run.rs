@@ -316,50 +316,23 @@ impl Worker<'_> {
         } else {
             Direction::ToClient
         };
-        let now = ns(ts);
         self.fired.clear();
-        let layer = app.layer();
-        {
-            let w = &app.raw[d];
-            self.engine.inspect(
-                &mut self.state,
-                PacketContext {
-                    packet: &p,
-                    flow: Some((&mut *f, dir)),
-                    now_ns: now,
-                    app: layer,
-                    stream: Some(StreamWindow {
-                        data: &w.data,
-                        base: w.base,
-                        new_from: w.new_from,
-                    }),
-                    pseudo: true,
-                },
-                &mut self.fired,
-            );
-        }
-        self.fired_tx.clear();
-        self.fired_tx.resize(self.fired.len(), None);
-        if let Some(layer) = layer {
-            inspect_txs(
-                self.engine,
-                &mut self.state,
-                app,
-                layer,
-                &p,
-                f,
-                dir,
-                now,
-                &mut self.fired,
-                &mut self.fired_tx,
-                true,
-            );
-        }
-        app.raw[d].clear();
+        inspect_flow_packet(
+            self.engine,
+            &mut self.state,
+            &mut self.fired,
+            &mut self.fired_tx,
+            app,
+            f,
+            &p,
+            dir,
+            ns(ts),
+            true,
+            true,
+        );
         if self.fired.is_empty() {
             return Ok(());
         }
-        f.alerted = true;
         self.c.alerts += self.fired.len() as u64;
         let name = app_proto_name(app);
         write_alerts(
@@ -442,55 +415,23 @@ impl Worker<'_> {
                 app.feed_udp(to_server, udp.src_port, udp.dst_port, p.payload);
             }
         }
-        let layer = app.layer();
+        // a session picked up midstream has no stream engine state in
+        // Suricata (midstream off): its packets are inspected, not a stream
         let session =
             self.opts.flow.midstream || flow.tcp.state != warden_flow::TcpSessionState::None;
-        // packet rules
-        self.engine.inspect(
+        inspect_flow_packet(
+            self.engine,
             &mut self.state,
-            PacketContext {
-                packet: p,
-                flow: Some((flow, t.direction)),
-                now_ns: now,
-                app: layer,
-                // a session picked up midstream has no stream engine state
-                // in Suricata (midstream off): its packets are inspected
-                stream: (p.tcp.is_some() && app.streams.is_some() && session).then(|| {
-                    let w = &app.raw[t.direction.index()];
-                    StreamWindow {
-                        data: &w.data,
-                        base: w.base,
-                        new_from: w.new_from,
-                    }
-                }),
-                pseudo: false,
-            },
             &mut self.fired,
+            &mut self.fired_tx,
+            app,
+            flow,
+            p,
+            t.direction,
+            now,
+            p.tcp.is_some() && session,
+            false,
         );
-        // transaction rules
-        self.fired_tx.clear();
-        self.fired_tx.resize(self.fired.len(), None);
-        if let Some(layer) = layer {
-            inspect_txs(
-                self.engine,
-                &mut self.state,
-                app,
-                layer,
-                p,
-                flow,
-                t.direction,
-                now,
-                &mut self.fired,
-                &mut self.fired_tx,
-                session,
-            );
-        }
-        if p.tcp.is_some() {
-            app.raw[t.direction.index()].clear();
-        }
-        if !self.fired.is_empty() {
-            flow.alerted = true;
-        }
         self.c.alerts += self.fired.len() as u64;
         let app_name = app_proto_name(app);
         let flow = self.flows.get(t.flow);
@@ -606,6 +547,60 @@ impl Worker<'_> {
             );
         }
         Ok(())
+    }
+}
+
+/// Inspects one packet of a flow: packet rules (a TCP packet's `pkt_data`
+/// from the flow's raw stream window when `use_stream`), then transaction
+/// rules. Fired rules are appended to `fired`, with their transaction in
+/// `fired_tx`; the direction's raw window is consumed.
+#[allow(clippy::too_many_arguments)]
+fn inspect_flow_packet(
+    engine: &Engine,
+    state: &mut DetectState,
+    fired: &mut Vec<FiredRule>,
+    fired_tx: &mut Vec<Option<u64>>,
+    app: &mut FlowApp,
+    flow: &mut Flow,
+    p: &Packet<'_>,
+    dir: Direction,
+    now: i64,
+    use_stream: bool,
+    pseudo: bool,
+) {
+    let layer = app.layer();
+    let d = dir.index();
+    engine.inspect(
+        state,
+        PacketContext {
+            packet: p,
+            flow: Some((&mut *flow, dir)),
+            now_ns: now,
+            app: layer,
+            stream: use_stream.then(|| {
+                let w = &app.raw[d];
+                StreamWindow {
+                    data: &w.data,
+                    base: w.base,
+                    new_from: w.new_from,
+                }
+            }),
+            pseudo,
+        },
+        fired,
+    );
+    fired_tx.clear();
+    fired_tx.resize(fired.len(), None);
+    if let Some(layer) = layer {
+        inspect_txs(
+            engine, state, app, layer, p, flow, dir, now, fired, fired_tx, use_stream,
+        );
+    }
+    if p.tcp.is_some() {
+        app.raw[d].clear();
+    }
+    if !fired.is_empty() {
+        flow.alerted = true;
     }
 }
 
