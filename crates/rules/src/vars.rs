@@ -149,6 +149,35 @@ fn combine<S: SetOps>(pos: Vec<S>, neg: Vec<S>) -> S {
     p.minus(&n)
 }
 
+/// Resolves one `$NAME` of either kind: unknown names and definition
+/// loops are errors; the definition text is parsed and evaluated with the
+/// name on the stack.
+fn eval_var<E, S>(
+    name: &str,
+    text: Option<&str>,
+    stack: &mut Vec<String>,
+    unknown: impl FnOnce() -> String,
+    parse: impl FnOnce(&str) -> crate::error::PResult<E>,
+    eval: impl FnOnce(&E, &mut Vec<String>) -> Result<S, VarError>,
+) -> Result<S, VarError> {
+    let Some(text) = text else {
+        return err(unknown());
+    };
+    if stack.iter().any(|s| s == name) {
+        return err(format!(
+            "variable loop: ${} -> ${name}",
+            stack.join(" -> $")
+        ));
+    }
+    let parsed = parse(text).map_err(|e| VarError {
+        message: format!("variable ${name}: {}", e.msg),
+    })?;
+    stack.push(name.to_string());
+    let r = eval(&parsed, stack);
+    stack.pop();
+    r
+}
+
 fn eval_addr(e: &AddrExpr, vars: &Vars, stack: &mut Vec<String>) -> Result<IpSet, VarError> {
     Ok(match e {
         AddrExpr::Any => IpSet::any(),
@@ -165,30 +194,22 @@ fn eval_addr(e: &AddrExpr, vars: &Vars, stack: &mut Vec<String>) -> Result<IpSet
             }
             combine(pos, neg)
         }
-        AddrExpr::Var(name) => {
-            let Some(text) = vars.address(name) else {
+        AddrExpr::Var(name) => eval_var(
+            name,
+            vars.address(name),
+            stack,
+            || {
                 let hint = did_you_mean(name, vars.addresses.keys().map(String::as_str), "$");
                 let kind = if vars.port(name).is_some() {
                     " (it is a port variable)"
                 } else {
                     ""
                 };
-                return err(format!("unknown variable ${name}{hint}{kind}"));
-            };
-            if stack.iter().any(|s| s == name) {
-                return err(format!(
-                    "variable loop: ${} -> ${name}",
-                    stack.join(" -> $")
-                ));
-            }
-            let parsed = parse_addr(text, 0).map_err(|e| VarError {
-                message: format!("variable ${name}: {}", e.msg),
-            })?;
-            stack.push(name.clone());
-            let r = eval_addr(&parsed, vars, stack);
-            stack.pop();
-            r?
-        }
+                format!("unknown variable ${name}{hint}{kind}")
+            },
+            |text| parse_addr(text, 0),
+            |parsed, stack| eval_addr(parsed, vars, stack),
+        )?,
     })
 }
 
@@ -208,30 +229,22 @@ fn eval_ports(e: &PortExpr, vars: &Vars, stack: &mut Vec<String>) -> Result<Port
             }
             combine(pos, neg)
         }
-        PortExpr::Var(name) => {
-            let Some(text) = vars.port(name) else {
+        PortExpr::Var(name) => eval_var(
+            name,
+            vars.port(name),
+            stack,
+            || {
                 let hint = did_you_mean(name, vars.ports.keys().map(String::as_str), "$");
                 let kind = if vars.address(name).is_some() {
                     " (it is an address variable)"
                 } else {
                     ""
                 };
-                return err(format!("unknown variable ${name}{hint}{kind}"));
-            };
-            if stack.iter().any(|s| s == name) {
-                return err(format!(
-                    "variable loop: ${} -> ${name}",
-                    stack.join(" -> $")
-                ));
-            }
-            let parsed = parse_port(text, 0).map_err(|e| VarError {
-                message: format!("variable ${name}: {}", e.msg),
-            })?;
-            stack.push(name.clone());
-            let r = eval_ports(&parsed, vars, stack);
-            stack.pop();
-            r?
-        }
+                format!("unknown variable ${name}{hint}{kind}")
+            },
+            |text| parse_port(text, 0),
+            |parsed, stack| eval_ports(parsed, vars, stack),
+        )?,
     })
 }
 
