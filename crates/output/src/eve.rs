@@ -116,24 +116,11 @@ fn write_header(j: &mut JsonBuf<'_>, h: &PacketHeader<'_>, event_type: &str) {
         j.u64("pcap_cnt", c);
     }
     j.str("event_type", event_type);
-    if !h.vlan.is_empty() {
-        j.begin_array_key("vlan");
-        for &v in h.vlan {
-            j.elem_u64(u64::from(v));
-        }
-        j.end_array();
-    }
+    write_vlan(j, h.vlan);
     // ip_v 0: the packet has no usable IP layer, so no addresses, ports
     // or protocol are logged (as Suricata does for such packets).
     if h.ip_v != 0 {
-        j.ip("src_ip", h.src_ip);
-        if let Some(p) = h.src_port {
-            j.u64("src_port", u64::from(p));
-        }
-        j.ip("dest_ip", h.dest_ip);
-        if let Some(p) = h.dest_port {
-            j.u64("dest_port", u64::from(p));
-        }
+        write_endpoints(j, h.src_ip, h.src_port, h.dest_ip, h.dest_port);
         j.raw_str_with("proto", |o| write_proto(o, h.proto));
         j.u64("ip_v", u64::from(h.ip_v));
         if let Some(t) = h.icmp_type {
@@ -356,21 +343,8 @@ pub fn render_flow(out: &mut Vec<u8>, r: &FlowRecord<'_>) {
     j.raw_str_with("timestamp", |o| r.ts.write_iso(o));
     j.u64("flow_id", r.flow_id);
     j.str("event_type", "flow");
-    if !r.vlan.is_empty() {
-        j.begin_array_key("vlan");
-        for &v in r.vlan {
-            j.elem_u64(u64::from(v));
-        }
-        j.end_array();
-    }
-    j.ip("src_ip", r.src_ip);
-    if let Some(p) = r.src_port {
-        j.u64("src_port", u64::from(p));
-    }
-    j.ip("dest_ip", r.dest_ip);
-    if let Some(p) = r.dest_port {
-        j.u64("dest_port", u64::from(p));
-    }
+    write_vlan(&mut j, r.vlan);
+    write_endpoints(&mut j, r.src_ip, r.src_port, r.dest_ip, r.dest_port);
     j.u64("ip_v", if r.src_ip.is_ipv4() { 4 } else { 6 });
     j.raw_str_with("proto", |o| write_proto(o, r.proto));
     if let Some((t, c)) = r.icmp {
@@ -435,4 +409,34 @@ fn linktype_name(dlt: u32) -> Option<&'static str> {
         276 => "LINUX_SLL2",
         _ => return None,
     })
+}
+
+/// `"vlan":[...]` when the packet had VLAN tags.
+pub(crate) fn write_vlan(j: &mut JsonBuf<'_>, vlan: &[u16]) {
+    if !vlan.is_empty() {
+        j.begin_array_key("vlan");
+        for &v in vlan {
+            j.elem_u64(u64::from(v));
+        }
+        j.end_array();
+    }
+}
+
+/// `src_ip`, `src_port`, `dest_ip`, `dest_port` (ports only when known),
+/// in the order every EVE event uses.
+pub(crate) fn write_endpoints(
+    j: &mut JsonBuf<'_>,
+    src_ip: std::net::IpAddr,
+    src_port: Option<u16>,
+    dest_ip: std::net::IpAddr,
+    dest_port: Option<u16>,
+) {
+    j.ip("src_ip", src_ip);
+    if let Some(p) = src_port {
+        j.u64("src_port", u64::from(p));
+    }
+    j.ip("dest_ip", dest_ip);
+    if let Some(p) = dest_port {
+        j.u64("dest_port", u64::from(p));
+    }
 }

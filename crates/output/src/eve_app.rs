@@ -8,6 +8,7 @@
 //! events carry none; DNS puts it inside the `dns` object), then the
 //! protocol object.
 
+use crate::eve::{write_endpoints, write_vlan};
 use crate::json::{write_u64, JsonBuf, HEX};
 use crate::proto::write_proto;
 use crate::record::{
@@ -25,21 +26,8 @@ fn write_app_header(j: &mut JsonBuf<'_>, h: &AppHeader<'_>, event_type: &str) {
         j.u64("pcap_cnt", c);
     }
     j.str("event_type", event_type);
-    if !h.vlan.is_empty() {
-        j.begin_array_key("vlan");
-        for &v in h.vlan {
-            j.elem_u64(u64::from(v));
-        }
-        j.end_array();
-    }
-    j.ip("src_ip", h.src_ip);
-    if let Some(p) = h.src_port {
-        j.u64("src_port", u64::from(p));
-    }
-    j.ip("dest_ip", h.dest_ip);
-    if let Some(p) = h.dest_port {
-        j.u64("dest_port", u64::from(p));
-    }
+    write_vlan(j, h.vlan);
+    write_endpoints(j, h.src_ip, h.src_port, h.dest_ip, h.dest_port);
     j.raw_str_with("proto", |o| write_proto(o, h.proto));
     j.u64("ip_v", u64::from(h.ip_v));
     j.str("pkt_src", h.pkt_src);
