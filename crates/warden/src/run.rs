@@ -68,6 +68,8 @@ struct Counters {
     ips_blocked: u64,
     ips_rejected: u64,
     alerts: u64,
+    /// Capture files that ended early on a damaged record.
+    capture_file_errors: u64,
     events: HashMap<&'static str, u64>,
     first_ts: Option<Timestamp>,
     last_ts: Timestamp,
@@ -107,8 +109,9 @@ struct Worker<'a> {
     fast: Fast,
 }
 
-/// Runs the capture(s) through the engine. Returns an error after
-/// writing everything processed so far when a capture is unreadable.
+/// Runs the capture(s) through the engine. A capture that cannot be opened
+/// is an error (after writing everything processed so far); a damaged record
+/// ends its file with a warning and the run goes on.
 pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
     std::fs::create_dir_all(&opts.log_dir)
         .with_context(|| format!("cannot create log folder {}", opts.log_dir.display()))?;
@@ -158,8 +161,15 @@ pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
                 Ok(Some(raw)) => raw,
                 Ok(None) => break,
                 Err(e) => {
-                    failure = Some(anyhow::anyhow!("{e}"));
-                    break 'files;
+                    // A damaged record ends this file, not the run: what came
+                    // before it is processed and logged, later files are
+                    // read, and the exit status stays 0 as Suricata's does
+                    // (a capture cut off while being written is common).
+                    w.c.capture_file_errors += 1;
+                    eprintln!(
+                        "warden: warning: {e}; the packets before it were processed and logged"
+                    );
+                    continue 'files;
                 }
             };
             w.wire_packet(raw.link, raw.data, raw.orig_len, out_ts(raw.ts), raw.index)?;
@@ -1291,6 +1301,7 @@ fn snapshot(
             ("ips.accepted", c.ips_accepted),
             ("ips.blocked", c.ips_blocked),
             ("ips.rejected", c.ips_rejected),
+            ("capture.file_errors", c.capture_file_errors),
         ],
         ..StatsSnapshot::default()
     }
