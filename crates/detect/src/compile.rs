@@ -467,8 +467,11 @@ fn compile_inner(
     let reads_bits = !bits_cond.is_empty();
     // Suricata's IP-only rules: addresses (any protocol, ports `any`) and
     // nothing to inspect; thresholds and flowbit *actions* are allowed, a
-    // flowbit condition is not.
+    // flowbit condition is not. An application protocol (`alert http ...`)
+    // is something to inspect: such a rule checks every packet of the
+    // flows of that protocol.
     let ip_only = !has_other
+        && app_layer.is_none()
         && bits_cond.is_empty()
         && sp.is_any()
         && dp.is_any()

@@ -3,6 +3,7 @@
 
 mod common;
 use common::*;
+use warden_detect::AppLayer;
 
 #[test]
 fn established_only_after_the_handshake_completing_ack() {
@@ -181,6 +182,19 @@ fn rule_with_content_is_not_ip_only() {
     let mut h = Harness::new("alert ip any any -> any any (content:\"x\"; sid:1;)");
     assert_eq!(h.run(&udp(b"x")), [1]);
     assert_eq!(h.run(&udp(b"x")), [1]);
+}
+
+#[test]
+fn app_protocol_rule_without_options_is_not_ip_only() {
+    // `alert http ...` with nothing else checks every packet of HTTP flows
+    // (Suricata: a rule with an app protocol is never IP-only)
+    let mut h = Harness::new("alert http any any -> any any (sid:1;)");
+    let mut s = Session::new(40000, 80);
+    assert!(h.run(&s.client_data(b"GET")).is_empty());
+    h.app = Some(AppLayer::Http);
+    assert_eq!(h.run(&s.client_data(b"GET")), [1]);
+    assert_eq!(h.run(&s.server_data(b"HTTP")), [1]);
+    assert_eq!(h.run(&s.client_data(b"x")), [1]);
 }
 
 #[test]

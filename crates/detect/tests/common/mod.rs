@@ -59,6 +59,8 @@ pub struct Harness {
     pub flows: FlowTable,
     /// Packet time of the next packet; advanced by 1 ms per packet.
     pub now_ns: i64,
+    /// Application protocol of the flows, as detection would have set it.
+    pub app: Option<AppLayer>,
 }
 
 fn key_of(p: &Packet<'_>) -> Option<KeyInput> {
@@ -92,6 +94,7 @@ impl Harness {
             engine,
             state: DetectState::default(),
             flows: FlowTable::new(FlowConfig::default()),
+            app: None,
             now_ns: 1_700_000_000 * SEC,
         }
     }
@@ -157,7 +160,7 @@ impl Harness {
                 packet: &p,
                 flow,
                 now_ns: now,
-                app: None,
+                app: self.app,
                 stream,
                 pseudo: false,
             },
