@@ -177,9 +177,6 @@ fn compile_inner(
         },
         _ => return Err(unsupported(format!("protocol {}", rule.protocol.name()))),
     };
-    if matches!(rule.direction, warden_rules::Direction::Transactional) {
-        return Err(unsupported("transactional direction =>"));
-    }
     let resolve_a = |e| resolve_addr(e, ctx.vars).map_err(|d| invalid(d.message));
     let resolve_p = |e| resolve_ports(e, ctx.vars).map_err(|d| invalid(d.message));
     let src = resolve_a(&rule.src_addr)?;
@@ -462,6 +459,15 @@ fn compile_inner(
     } else {
         (pick_fast_pattern(&chains, explicit_fp), None)
     };
+    // `=>` (Suricata 8): one transaction seen from both sides; the header's
+    // source is the client, its destination the server, whichever side's
+    // packet completes the match.
+    let transactional = matches!(rule.direction, warden_rules::Direction::Transactional);
+    if transactional && !tx_rule {
+        return Err(invalid(
+            "transactional direction => needs application-layer buffers (a transaction rule)",
+        ));
+    }
     let meta = meta(rule, ctx);
     let sets_bits = !bits_post.is_empty();
     let reads_bits = !bits_cond.is_empty();
@@ -485,6 +491,7 @@ fn compile_inner(
         sp,
         dp,
         bidirectional: matches!(rule.direction, warden_rules::Direction::Both),
+        transactional,
         flow,
         headers,
         chains,

@@ -499,7 +499,8 @@ impl Engine {
         if !proto_matches(s.proto, p) {
             return false;
         }
-        if !addresses_match(s, p) {
+        let from_server = s.transactional && matches!(flow, Some((_, Direction::ToClient)));
+        if !addresses_match(s, p, from_server) {
             return false;
         }
         if let Some(ff) = &s.flow {
@@ -620,15 +621,22 @@ fn proto_matches(m: ProtoMatch, p: &Packet<'_>) -> bool {
     }
 }
 
-fn addresses_match(s: &Sig, p: &Packet<'_>) -> bool {
-    let (Some(src), Some(dst)) = (p.src_ip(), p.dst_ip()) else {
+/// The rule's addresses and ports against the packet's; `reverse` checks
+/// them against the packet's reply orientation (a server-to-client packet
+/// inspected for a transactional rule).
+fn addresses_match(s: &Sig, p: &Packet<'_>, reverse: bool) -> bool {
+    let (Some(mut src), Some(mut dst)) = (p.src_ip(), p.dst_ip()) else {
         // no IP header: only address-agnostic rules apply
         return s.src.is_any() && s.dst.is_any();
     };
-    let ports = match (p.src_port(), p.dst_port()) {
+    let mut ports = match (p.src_port(), p.dst_port()) {
         (Some(a), Some(b)) => Some((a, b)),
         _ => None,
     };
+    if reverse {
+        std::mem::swap(&mut src, &mut dst);
+        ports = ports.map(|(a, b)| (b, a));
+    }
     let fwd = s.src.contains(src)
         && s.dst.contains(dst)
         && ports.is_none_or(|(sp, dp)| s.sp.contains(sp) && s.dp.contains(dp));

@@ -293,6 +293,9 @@ pub struct Sig {
     pub sp: PortSet,
     pub dp: PortSet,
     pub bidirectional: bool,
+    /// `=>`: addresses and ports are the transaction's client and server,
+    /// checked against the flow's orientation, not the packet's.
+    pub transactional: bool,
     pub flow: Option<FlowFlags>,
     pub headers: Vec<HeaderCheck>,
     pub chains: Vec<BufferChain>,

@@ -256,3 +256,32 @@ fn tcp_pkt_rules_ignore_the_stream() {
     };
     assert_eq!(h.run_stream(&p, w), [1]);
 }
+
+#[test]
+fn transactional_rule_needs_both_sides_and_keeps_client_server_orientation() {
+    // `=>`: source is the client, destination the server, whichever side's
+    // packet completes the transaction
+    let mut h = Harness::new(
+        "alert http 10.0.0.1 any => 10.0.0.2 80 (http.uri; content:\"/admin\"; \
+         http.stat_code; content:\"500\"; sid:9;)\n\
+         alert http 10.0.0.2 any => 10.0.0.1 any (http.uri; content:\"/admin\"; \
+         http.stat_code; content:\"500\"; sid:10;)",
+    );
+    let mut s = Session::new(40000, 80);
+    s.handshake(&mut h);
+    let mut done = Vec::new();
+    let request = req("GET", "/admin");
+    let p = s.client_data(b"GET /admin HTTP/1.1\r\n\r\n");
+    assert!(h.run_tx(&p, AppLayer::Http, &request, &mut done).is_empty());
+    let answered = request.with(Buffer::HttpStatCode, b"500");
+    let p = s.server_data(b"HTTP/1.1 500 Oops\r\n\r\n");
+    assert_eq!(h.run_tx(&p, AppLayer::Http, &answered, &mut done), [9]);
+}
+
+#[test]
+fn transactional_direction_needs_an_application_rule() {
+    let (_, report) = try_engine("alert tcp any any => any any (content:\"x\"; sid:1;)");
+    assert_eq!(report.rejected.len(), 1);
+    let why = report.rejected[0].to_string();
+    assert!(why.contains("transactional"), "{why}");
+}
