@@ -94,6 +94,12 @@ pub trait AppTx {
 
     /// Length of the URI (`urilen`), normalised or raw.
     fn urilen(&self, raw: bool) -> Option<u64>;
+
+    /// Whether the parser raised the named event (`app-layer-event`, the
+    /// name after the protocol prefix) on this transaction.
+    fn has_event(&self, _name: &str) -> bool {
+        false
+    }
 }
 
 /// Per-protocol prefilter for transaction rules: one automaton per buffer

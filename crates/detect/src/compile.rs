@@ -8,7 +8,7 @@ use std::sync::Arc;
 use pcre2::bytes::RegexBuilder;
 use warden_rules::{
     resolve_addr, resolve_ports, Action, BitsCmd, BitsOp, Buffer, Classifications, Content, Endian,
-    IntOrVar, IpOpt, Protocol, Rule, RuleOption, Vars,
+    FlowintOp, IntOrVar, IpOpt, Protocol, Rule, RuleOption, Vars,
 };
 
 use crate::app::AppLayer;
@@ -18,7 +18,13 @@ use crate::sig::*;
 pub struct BuildContext<'a> {
     pub vars: &'a Vars,
     pub classifications: &'a Classifications,
+    /// Whether the parsers of an application protocol raise the named
+    /// `app-layer-event` (the name after `<proto>.`).
+    pub known_event: KnownEvent<'a>,
 }
+
+/// The catalogue of application-layer event names, owned by the parsers.
+pub type KnownEvent<'a> = &'a dyn Fn(AppLayer, &str) -> bool;
 
 /// Why a rule was not loaded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,6 +77,33 @@ impl BitNames {
     pub fn is_empty(&self) -> bool {
         self.ids.is_empty()
     }
+}
+
+/// A `flowint` option on interned variable ids (the flowbit name space
+/// is shared, prefixed so a flowint and a flowbit of one name differ).
+fn flowint_step(
+    fi: &warden_rules::Flowint,
+    names: &mut BitNames,
+) -> Result<FlowintStep, RejectionKind> {
+    let var = names.id(&format!("flowint:{}", fi.name));
+    let rhs = match &fi.value {
+        None => None,
+        Some(IntOrVar::Int(n)) => {
+            Some(IntOperand::Const(u64::try_from(*n).map_err(|_| {
+                invalid(format!("flowint {}: negative value {n}", fi.name))
+            })?))
+        }
+        Some(IntOrVar::Var(v)) => Some(IntOperand::Var(names.id(&format!("flowint:{v}")))),
+    };
+    let needs_value = !matches!(fi.op, FlowintOp::IsSet | FlowintOp::NotSet);
+    if needs_value && rhs.is_none() {
+        return Err(invalid(format!("flowint {}: missing value", fi.name)));
+    }
+    Ok(FlowintStep {
+        var,
+        op: fi.op,
+        rhs,
+    })
 }
 
 fn unsupported(what: impl Into<String>) -> RejectionKind {
@@ -191,6 +224,8 @@ fn compile_inner(
     let mut flow = None;
     let mut bits_cond = Vec::new();
     let mut bits_post = Vec::new();
+    let mut ints_cond: Vec<FlowintStep> = Vec::new();
+    let mut ints_post: Vec<FlowintStep> = Vec::new();
     let mut noalert = false;
     let mut threshold = None;
     let mut detection_filter = None;
@@ -379,6 +414,33 @@ fn compile_inner(
                     BitsCmd::NoAlert => noalert = true,
                 }
             }
+            RuleOption::Flowint(fi) => {
+                let step = flowint_step(fi, bits)?;
+                if step.is_action() {
+                    ints_post.push(step);
+                } else {
+                    has_other = true;
+                    ints_cond.push(step);
+                }
+            }
+            RuleOption::AppLayerEvent(name) => {
+                let (proto, event) = name
+                    .split_once('.')
+                    .ok_or_else(|| unsupported(format!("app-layer-event {name}")))?;
+                let layer = match proto {
+                    "http" | "http1" => AppLayer::Http,
+                    "tls" => AppLayer::Tls,
+                    "dns" => AppLayer::Dns,
+                    _ => return Err(unsupported(format!("app-layer-event {name}"))),
+                };
+                if !(ctx.known_event)(layer, event) {
+                    return Err(unsupported(format!(
+                        "app-layer-event {name} (not raised by warden's {proto} parser)"
+                    )));
+                }
+                set_app(&mut app_layer, layer, "app-layer-event")?;
+                tx_checks.push(TxCheck::AppEvent(event.into()));
+            }
             RuleOption::Noalert => noalert = true,
             RuleOption::Threshold(t) => threshold = Some(*t),
             RuleOption::DetectionFilter(d) => detection_filter = Some(*d),
@@ -497,6 +559,8 @@ fn compile_inner(
         chains,
         bits_cond,
         bits_post,
+        ints_cond,
+        ints_post,
         noalert,
         threshold,
         detection_filter,

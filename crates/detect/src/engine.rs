@@ -6,7 +6,7 @@ use warden_packet::Packet;
 use warden_rules::{Classifications, Rule, Vars};
 
 use crate::app::{AppLayer, AppTx, TxPrefilter};
-use crate::compile::{compile, BitNames, BuildContext, Rejection};
+use crate::compile::{compile, BitNames, BuildContext, KnownEvent, Rejection};
 use crate::header;
 use crate::payload::{run_chain, ChainRun};
 use crate::prefilter::{Prefilter, ProtoClass};
@@ -123,15 +123,29 @@ pub struct Engine {
 
 impl Engine {
     /// Compiles `rules`; rules that cannot be honoured are listed in the
-    /// report and left out.
+    /// report and left out. Every `app-layer-event` name is taken as
+    /// known; [`Engine::build_with_events`] checks them.
     pub fn build(
         rules: &[Rule],
         vars: &Vars,
         classifications: &Classifications,
     ) -> (Engine, LoadReport) {
+        Engine::build_with_events(rules, vars, classifications, &|_, _| true)
+    }
+
+    /// As [`Engine::build`], with the parsers' catalogue of
+    /// `app-layer-event` names: a rule naming an event no parser raises
+    /// fails to load.
+    pub fn build_with_events(
+        rules: &[Rule],
+        vars: &Vars,
+        classifications: &Classifications,
+        known_event: KnownEvent<'_>,
+    ) -> (Engine, LoadReport) {
         let ctx = BuildContext {
             vars,
             classifications,
+            known_event,
         };
         let mut bits = BitNames::default();
         let mut report = LoadReport {
@@ -388,6 +402,11 @@ impl Engine {
                 }
             }
         }
+        if let Some(f) = flow.as_mut() {
+            for a in &s.ints_post {
+                apply_flowint(a, f);
+            }
+        }
         if s.action == SigAction::Pass {
             if let Some(f) = flow.as_mut() {
                 f.flags |= flow_flags::PASS;
@@ -539,6 +558,14 @@ impl Engine {
                 }
             }
         }
+        if !s.ints_cond.is_empty() {
+            let Some((f, _)) = flow else {
+                return false;
+            };
+            if !s.ints_cond.iter().all(|c| flowint_holds(c, f)) {
+                return false;
+            }
+        }
         // byte_extract/byte_math variables live for the whole rule: a value
         // extracted in one buffer (ipv4.hdr) can be used in another
         // (tcp.hdr), as in Suricata. Chains run in the rule's buffer order.
@@ -546,6 +573,7 @@ impl Engine {
             for c in &s.tx_checks {
                 let ok = match c {
                     TxCheck::Urilen(u) => tx.urilen(u.raw).is_some_and(|n| u.cmp.matches(n)),
+                    TxCheck::AppEvent(name) => tx.has_event(name),
                 };
                 if !ok {
                     return false;
@@ -619,6 +647,58 @@ fn proto_matches(m: ProtoMatch, p: &Packet<'_>) -> bool {
         ProtoMatch::Transport(n) => p.ip_proto == Some(n),
         ProtoMatch::Icmp { v4, v6 } => v4 && p.icmpv4.is_some() || v6 && p.icmpv6.is_some(),
     }
+}
+
+fn operand(rhs: Option<IntOperand>, f: &Flow) -> Option<u64> {
+    match rhs? {
+        IntOperand::Const(n) => Some(n),
+        IntOperand::Var(v) => f.int(v),
+    }
+}
+
+/// A flowint condition on the flow; an unset variable (either side)
+/// compares false, as in Suricata.
+fn flowint_holds(c: &FlowintStep, f: &Flow) -> bool {
+    use warden_rules::FlowintOp::*;
+    let value = f.int(c.var);
+    match c.op {
+        IsSet => value.is_some(),
+        NotSet => value.is_none(),
+        op => {
+            let (Some(a), Some(b)) = (value, operand(c.rhs, f)) else {
+                return false;
+            };
+            match op {
+                Eq => a == b,
+                Ne => a != b,
+                Lt => a < b,
+                Gt => a > b,
+                Le => a <= b,
+                Ge => a >= b,
+                _ => false,
+            }
+        }
+    }
+}
+
+/// A flowint action (`=`, `+`, `-`); adding to an unset variable sets it,
+/// subtracting from one does nothing; arithmetic saturates.
+fn apply_flowint(a: &FlowintStep, f: &mut Flow) {
+    use warden_rules::FlowintOp::*;
+    let Some(rhs) = operand(a.rhs, f) else {
+        return;
+    };
+    let now = f.int(a.var);
+    let value = match a.op {
+        Set => rhs,
+        Add => now.map_or(rhs, |v| v.saturating_add(rhs)),
+        Sub => match now {
+            Some(v) => v.saturating_sub(rhs),
+            None => return,
+        },
+        _ => return,
+    };
+    f.set_int(a.var, value);
 }
 
 /// The rule's addresses and ports against the packet's; `reverse` checks

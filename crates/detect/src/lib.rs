@@ -29,7 +29,7 @@ pub mod threshold;
 pub mod transform;
 
 pub use app::{AppLayer, AppTx};
-pub use compile::{BuildContext, Rejection, RejectionKind};
+pub use compile::{BuildContext, KnownEvent, Rejection, RejectionKind};
 pub use engine::{
     DetectState, Engine, FiredRule, LoadReport, PacketContext, StreamWindow, TxContext,
 };

@@ -363,6 +363,8 @@ pub fn udp_rule(body: &str) -> String {
 pub struct MapTx {
     pub buffers: HashMap<Buffer, Vec<Vec<u8>>>,
     pub uri_len: Option<u64>,
+    /// App-layer event names raised on the transaction.
+    pub events: Vec<&'static str>,
 }
 
 impl MapTx {
@@ -371,6 +373,11 @@ impl MapTx {
         if b == Buffer::HttpUri {
             self.uri_len = Some(bytes.len() as u64);
         }
+        self
+    }
+
+    pub fn with_event(mut self, name: &'static str) -> MapTx {
+        self.events.push(name);
         self
     }
 }
@@ -384,5 +391,9 @@ impl AppTx for MapTx {
 
     fn urilen(&self, _raw: bool) -> Option<u64> {
         self.uri_len
+    }
+
+    fn has_event(&self, name: &str) -> bool {
+        self.events.contains(&name)
     }
 }
