@@ -12,6 +12,7 @@ use crate::payload::{run_chain, ChainRun};
 use crate::prefilter::{Prefilter, ProtoClass};
 use crate::sig::*;
 use crate::threshold::{Thresholds, TrackInput};
+use std::time::Instant;
 
 /// Flow flag bits the engine keeps in [`Flow::flags`].
 pub mod flow_flags {
@@ -60,6 +61,8 @@ pub struct DetectState {
     xform: crate::transform::TransformScratch,
     /// Alerts kept per packet (`packet-alert-max`); 0 means the default.
     pub alert_max: usize,
+    /// Per-rule costs (`--profile-rules`); `None` takes no timestamps.
+    pub profile: Option<crate::profile::RuleProfile>,
 }
 
 /// What the engine needs to know about the packet besides its bytes.
@@ -349,14 +352,19 @@ impl Engine {
             {
                 continue;
             }
-            if !self.matches(
+            let t0 = st.profile.is_some().then(Instant::now);
+            let matched = self.matches(
                 s,
                 st,
                 p,
                 flow.as_ref().map(|(f, d)| (&**f, *d)),
                 None,
                 cx.stream,
-            ) {
+            );
+            if let (Some(t0), Some(prof)) = (t0, st.profile.as_mut()) {
+                prof.record(ri, matched, t0.elapsed());
+            }
+            if !matched {
                 continue;
             }
             let f = flow.as_mut().map(|(f, _)| &mut **f);
@@ -485,7 +493,12 @@ impl Engine {
             // a transaction rule fires once per transaction, so its payload
             // part may match anywhere in the window, context included
             let stream = cx.stream.map(|w| StreamWindow { new_from: 0, ..w });
-            if !self.matches(s, st, cx.packet, Some((&*flow, dir)), Some(cx.tx), stream) {
+            let t0 = st.profile.is_some().then(Instant::now);
+            let matched = self.matches(s, st, cx.packet, Some((&*flow, dir)), Some(cx.tx), stream);
+            if let (Some(t0), Some(prof)) = (t0, st.profile.as_mut()) {
+                prof.record(ri, matched, t0.elapsed());
+            }
+            if !matched {
                 continue;
             }
             if let Err(pos) = cx.done.binary_search(&ri) {

@@ -75,6 +75,12 @@ pub struct Cli {
     #[arg(long = "simulate-ips")]
     pub simulate_ips: bool,
 
+    /// Account per-rule verification cost: the ten most expensive rules
+    /// are printed at the end, every checked rule goes to
+    /// `rule_perf.json` in the log folder.
+    #[arg(long = "profile-rules")]
+    pub profile_rules: bool,
+
     /// Test the configuration and rules, then exit (non-zero on errors).
     #[arg(short = 'T')]
     pub test_config: bool,

@@ -10,6 +10,7 @@ mod app_glue;
 mod cli;
 mod config;
 mod load;
+mod profile;
 mod run;
 
 use std::path::PathBuf;
@@ -94,6 +95,7 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
         stream_memcap: cfg
             .get_size("stream.reassembly.memcap")?
             .unwrap_or(256 << 20),
+        profile_rules: cli.profile_rules,
     };
     run::run(&opts, &loaded)?;
     Ok(ExitCode::SUCCESS)

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use warden_capture::{open_captures, CaptureReader};
 use warden_detect::{
-    DetectState, Engine, FiredRule, PacketContext, SigAction, StreamWindow, TxContext,
+    DetectState, Engine, FiredRule, PacketContext, RuleProfile, SigAction, StreamWindow, TxContext,
 };
 use warden_flow::{Direction, Flow, FlowConfig, FlowTable, KeyInput};
 use warden_stream::{Defragmenter, Fragment, MemBudget, ReassemblyConfig};
@@ -44,6 +44,8 @@ pub struct RunOptions {
     pub reassembly_depth: u64,
     /// Memory all TCP reassembly may use (`stream.reassembly.memcap`).
     pub stream_memcap: usize,
+    /// `--profile-rules`: account per-rule verification cost.
+    pub profile_rules: bool,
 }
 
 /// Counters a run keeps for the stats event and the summary.
@@ -128,6 +130,9 @@ pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
         state: {
             let mut st = DetectState::default();
             st.alert_max = opts.packet_alert_max;
+            st.profile = opts
+                .profile_rules
+                .then(|| RuleProfile::new(loaded.engine.len()));
             st
         },
         flows: FlowTable::new(opts.flow),
@@ -549,6 +554,9 @@ impl Worker<'_> {
             c.bytes as f64 * 8.0 / secs.max(1e-9) / 1e6,
             c.pkts as f64 / secs.max(1e-9)
         );
+        if let Some(prof) = &self.state.profile {
+            crate::profile::report(prof, &loaded.engine, &self.opts.log_dir, secs)?;
+        }
         if self.opts.verbose > 0 {
             eprintln!(
                 "warden: prefilter handed {} rule checks to verification ({:.1} per packet)",
