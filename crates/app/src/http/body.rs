@@ -4,8 +4,9 @@
 //! any slice sizes; decoded bytes are appended to the transaction's body
 //! buffer until the body limit. Input is fed to flate2 in small slices and
 //! the output sink keeps at most what the limit still allows, so a
-//! decompression bomb costs bounded memory; decompression stops once the
-//! limit is reached or the output/input ratio exceeds the bomb threshold
+//! decompression bomb costs bounded memory. Past the limit decoding goes on
+//! only to count the decoded bytes (the size of the body's file); it stops
+//! when the output/input ratio exceeds the bomb threshold
 //! (event `http.compression_bomb`). A corrupt stream raises
 //! `http.gzip_decompression_failed` and keeps what was decoded so far.
 
@@ -83,6 +84,8 @@ pub(crate) struct BodyDecoder {
     state: State,
     coded_in: u64,
     bomb_limit: u64,
+    /// Decoded bytes produced so far (kept or not).
+    decoded: u64,
 }
 
 impl std::fmt::Debug for BodyDecoder {
@@ -113,24 +116,28 @@ impl BodyDecoder {
             state,
             coded_in: 0,
             bomb_limit,
+            decoded: 0,
         }
     }
 
     /// Feeds coded bytes; decoded bytes go to `body` up to `limit`.
+    /// Returns how many bytes were decoded (kept or not): decoding goes on
+    /// past the limit so that the body's file size is known.
     pub(crate) fn feed(
         &mut self,
         mut data: &[u8],
         body: &mut Vec<u8>,
         limit: usize,
         events: &mut HttpEvents,
-    ) {
+    ) -> u64 {
+        let before = self.decoded;
         if let State::Sniff(pending) = &mut self.state {
             let need = 2 - pending.len();
             let take = need.min(data.len());
             pending.extend_from_slice(&data[..take]);
             data = &data[take..];
             if pending.len() < 2 {
-                return;
+                return 0;
             }
             let head = std::mem::take(pending);
             let zlib =
@@ -143,6 +150,7 @@ impl BodyDecoder {
             self.push(&head, body, limit, events);
         }
         self.push(data, body, limit, events);
+        self.decoded - before
     }
 
     fn push(&mut self, data: &[u8], body: &mut Vec<u8>, limit: usize, events: &mut HttpEvents) {
@@ -152,14 +160,11 @@ impl BodyDecoder {
         if let State::Identity = self.state {
             let keep = data.len().min(room(body, limit));
             body.extend_from_slice(&data[..keep]);
+            self.decoded += data.len() as u64;
             return;
         }
         for piece in data.chunks(FEED) {
             let r = room(body, limit);
-            if r == 0 {
-                self.state = State::Stopped;
-                return;
-            }
             self.coded_in += piece.len() as u64;
             let res = match &mut self.state {
                 State::Gzip(d) => write_capped(d.as_mut(), piece, r, body),
@@ -169,6 +174,7 @@ impl BodyDecoder {
             };
             match res {
                 Ok((written, total)) => {
+                    self.decoded = total;
                     if written == 0 {
                         // End of the compressed stream: trailing bytes ignored.
                         self.state = State::Stopped;
@@ -189,27 +195,33 @@ impl BodyDecoder {
         }
     }
 
-    /// The body ended: flushes what the inflater still holds.
-    pub(crate) fn finish(&mut self, body: &mut Vec<u8>, limit: usize) {
+    /// The body ended: flushes what the inflater still holds. Returns how
+    /// many bytes that decoded.
+    pub(crate) fn finish(&mut self, body: &mut Vec<u8>, limit: usize) -> u64 {
         let r = room(body, limit);
-        match std::mem::replace(&mut self.state, State::Stopped) {
+        let before = self.decoded;
+        let sink = match std::mem::replace(&mut self.state, State::Stopped) {
             State::Gzip(mut d) => {
                 d.get_mut().room = r;
                 let _ = d.try_finish();
-                body.append(&mut d.get_mut().buf);
+                std::mem::take(d.get_mut())
             }
             State::Zlib(mut d) => {
                 d.get_mut().room = r;
                 let _ = d.try_finish();
-                body.append(&mut d.get_mut().buf);
+                std::mem::take(d.get_mut())
             }
             State::Raw(mut d) => {
                 d.get_mut().room = r;
                 let _ = d.try_finish();
-                body.append(&mut d.get_mut().buf);
+                std::mem::take(d.get_mut())
             }
-            _ => {}
-        }
+            _ => return 0,
+        };
+        let mut buf = sink.buf;
+        body.append(&mut buf);
+        self.decoded = self.decoded.max(sink.total);
+        self.decoded - before
     }
 }
 
@@ -310,12 +322,31 @@ mod tests {
     fn limit_and_bomb() {
         let zeros = vec![0u8; 8 << 20];
         let coded = gz(&zeros);
-        let (body, ev) = decode(Coding::Gzip, &coded, 1000, 100);
+        let (body, _) = decode(Coding::Gzip, &coded, 1000, 100);
         assert_eq!(body.len(), 100);
-        assert!(ev.is_empty());
         let (body, ev) = decode(Coding::Gzip, &coded, 100_000, 0);
         assert!(ev.contains(HttpEvent::CompressionBomb));
         assert!(body.len() < 8 << 20);
+    }
+
+    #[test]
+    fn decoded_count_goes_past_the_limit() {
+        let plain = vec![b'a'; 3000];
+        let coded = gz(&plain);
+        let mut d = BodyDecoder::new(Coding::Gzip, 1 << 20);
+        let mut body = Vec::new();
+        let mut ev = HttpEvents::default();
+        let mut n = 0;
+        for c in coded.chunks(5) {
+            n += d.feed(c, &mut body, 10, &mut ev);
+        }
+        n += d.finish(&mut body, 10);
+        assert_eq!(n, 3000);
+        assert_eq!(body, b"aaaaaaaaaa");
+        let mut id = BodyDecoder::new(Coding::Identity, 1 << 20);
+        let mut body = Vec::new();
+        assert_eq!(id.feed(b"hello world", &mut body, 5, &mut ev), 11);
+        assert_eq!(body, b"hello");
     }
 
     #[test]
