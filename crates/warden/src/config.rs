@@ -53,6 +53,8 @@ pub struct EveOptions {
     pub http: bool,
     pub tls: bool,
     pub dns: bool,
+    /// `fileinfo` records (the `files` type).
+    pub files: bool,
 }
 
 impl Default for EveOptions {
@@ -67,6 +69,7 @@ impl Default for EveOptions {
             http: true,
             tls: true,
             dns: true,
+            files: true,
         }
     }
 }
@@ -242,12 +245,14 @@ impl Config {
         opts.http = false;
         opts.tls = false;
         opts.dns = false;
+        opts.files = false;
         for t in types {
             let mut named = |name: &str| match name {
                 "flow" => opts.flow = true,
                 "http" => opts.http = true,
                 "tls" => opts.tls = true,
                 "dns" => opts.dns = true,
+                "files" => opts.files = true,
                 _ => {}
             };
             match t {

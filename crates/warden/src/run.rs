@@ -271,6 +271,11 @@ impl Worker<'_> {
                     self.inspect_flow_end(a, &mut f, to_server, ts)?;
                 }
             }
+            if let Parser::Http(h) = &mut a.parse.parser {
+                // the connection is over: a body delimited by the close
+                // ends here, any other open body (and its file) is cut
+                h.on_close();
+            }
             log_app_records(&mut self.eve, &self.opts.eve, a, &f, ts, None, true)?;
         }
         if self.opts.eve.flow {
@@ -785,6 +790,17 @@ fn log_app_records(
                         r.header.pkt_src = "stream (flow timeout)";
                     }
                     eve.http(&r)?;
+                }
+                if opts.files {
+                    for file in tx.files() {
+                        let mut r = crate::app_eve::fileinfo_record(
+                            tx, file, ts, flow.id, client, server, flow.proto, pcap_cnt,
+                        );
+                        if flow_end {
+                            r.header.pkt_src = "stream (flow timeout)";
+                        }
+                        eve.fileinfo(&r)?;
+                    }
                 }
                 *logged_below = tx.id() + 1;
             }

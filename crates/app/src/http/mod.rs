@@ -5,7 +5,8 @@
 //! (pipelining included) into [`HttpTx`] transactions and exposes every
 //! buffer Suricata's HTTP keywords inspect, plus the EVE `http` record data
 //! ([`HttpTx::eve_fields`]) and anomaly events named as Suricata's
-//! ([`HttpEvent`]).
+//! ([`HttpEvent`]). Message bodies are tracked as files ([`HttpFile`]) for
+//! EVE `fileinfo` records and the file keywords.
 //!
 //! # Library decision: own parser, not `suricata-htp`
 //!
@@ -43,12 +44,14 @@
 
 mod body;
 mod events;
+mod file;
 mod parser;
 pub mod replay;
 mod tx;
 mod uri;
 
 pub use events::{HttpEvent, HttpEvents};
+pub use file::{FileState, HttpFile};
 pub use parser::{HttpParser, ParseResult};
 pub use tx::{HttpEveFields, HttpHeader, HttpTx, Progress};
 

@@ -18,6 +18,7 @@ use memchr::memchr;
 
 use super::body::{BodyDecoder, Coding};
 use super::events::HttpEvent;
+use super::file::FileState;
 use super::tx::{HeaderBlock, HttpHeader, HttpTx, Progress};
 use super::{trim, uri, HttpConfig};
 use crate::Probe;
@@ -914,10 +915,12 @@ impl HttpParser {
                     .min(data.len())
             };
             tx.request_body.extend_from_slice(&data[..room]);
+            tx.file_bytes(true, data.len() as u64);
         } else {
             tx.response_body_len += data.len() as u64;
             if let Some(d) = decoder.as_mut() {
-                d.feed(data, &mut tx.response_body, resp_limit, &mut tx.events);
+                let n = d.feed(data, &mut tx.response_body, resp_limit, &mut tx.events);
+                tx.file_bytes(false, n);
             }
         }
         self.dir(to_server).decoder = decoder;
@@ -931,10 +934,12 @@ impl HttpParser {
                 tx.req_progress = Progress::Complete;
             } else {
                 if let Some(d) = decoder.as_mut() {
-                    d.finish(&mut tx.response_body, resp_limit);
+                    let n = d.finish(&mut tx.response_body, resp_limit);
+                    tx.file_tail_bytes(false, n);
                 }
                 tx.resp_progress = Progress::Complete;
             }
+            tx.end_file(to_server, FileState::Closed);
         }
         let d = self.dir(to_server);
         d.state = State::Idle;
@@ -950,6 +955,7 @@ impl HttpParser {
             return;
         }
         if let Some(tx) = self.cur_tx(to_server) {
+            tx.file_gap(to_server);
             if to_server {
                 if tx.req_progress < Progress::Headers {
                     let line = std::mem::take(&mut tx.request_line);
@@ -995,8 +1001,12 @@ impl HttpParser {
                         }
                         let resp_limit = self.cfg.response_body_limit;
                         let mut dec = self.dir(to_server).decoder.take();
-                        if let (Some(d), Some(tx)) = (dec.as_mut(), self.tx_mut(id)) {
-                            d.finish(&mut tx.response_body, resp_limit);
+                        if let Some(tx) = self.tx_mut(id) {
+                            if let Some(d) = dec.as_mut() {
+                                let n = d.finish(&mut tx.response_body, resp_limit);
+                                tx.file_tail_bytes(to_server, n);
+                            }
+                            tx.end_file(to_server, FileState::Truncated);
                         }
                     }
                     let d = self.dir(to_server);
