@@ -12,8 +12,9 @@
 //! - writes frames back out with that same header, so the kernel finishes
 //!   the checksum and segments the super-packet on the way out: a TCP
 //!   transfer crosses the bridge byte for byte;
-//! - ignores the frames it wrote itself (`PACKET_IGNORE_OUTGOING`, with a
-//!   `sll_pkttype` check for older kernels);
+//! - on a bridge port, ignores the frames this host sends, its own
+//!   included (`PACKET_IGNORE_OUTGOING`, with the `sll_pkttype` flag for
+//!   older kernels); a passive tap on a host's interface keeps them;
 //! - puts the interface in promiscuous mode for as long as the socket lives.
 //!
 //! The buffer handed to [`AfPacket::recv`] keeps [`HEADROOM`] free bytes
@@ -217,8 +218,9 @@ fn setsockopt_int(
 #[cfg(target_os = "linux")]
 impl AfPacket {
     /// Opens a socket on interface `name`: all protocols, offload header
-    /// and VLAN metadata on, own frames ignored, promiscuous.
-    pub fn open(name: &str) -> io::Result<AfPacket> {
+    /// and VLAN metadata on, promiscuous; `skip_outgoing` asks the kernel
+    /// not to queue frames sent out of the interface (a bridge port).
+    pub fn open(name: &str, skip_outgoing: bool) -> io::Result<AfPacket> {
         use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
         let cname = std::ffi::CString::new(name)
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "interface name has a NUL"))?;
@@ -242,8 +244,8 @@ impl AfPacket {
         setsockopt_int(s, sys::SOL_PACKET, sys::PACKET_VNET_HDR, 1)?;
         setsockopt_int(s, sys::SOL_PACKET, sys::PACKET_AUXDATA, 1)?;
         // older kernels lack it; the sll_pkttype check covers them
-        let ignore_outgoing =
-            setsockopt_int(s, sys::SOL_PACKET, sys::PACKET_IGNORE_OUTGOING, 1).is_ok();
+        let ignore_outgoing = skip_outgoing
+            && setsockopt_int(s, sys::SOL_PACKET, sys::PACKET_IGNORE_OUTGOING, 1).is_ok();
         // SAFETY: sockaddr_ll is plain data; all-zero is a valid value.
         let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
         sll.sll_family = libc::AF_PACKET as u16;
@@ -432,7 +434,7 @@ fn aux_data(msg: &libc::msghdr) -> Option<sys::AuxData> {
 #[cfg(not(target_os = "linux"))]
 impl AfPacket {
     /// AF_PACKET exists only on Linux.
-    pub fn open(_name: &str) -> io::Result<AfPacket> {
+    pub fn open(_name: &str, _skip_outgoing: bool) -> io::Result<AfPacket> {
         Err(io::Error::new(
             io::ErrorKind::Unsupported,
             "AF_PACKET live capture needs Linux",
@@ -562,7 +564,7 @@ mod tests {
 
     #[test]
     fn opening_a_missing_interface_is_an_error_not_a_panic() {
-        assert!(AfPacket::open("no-such-if0").is_err());
-        assert!(AfPacket::open("bad\0name").is_err());
+        assert!(AfPacket::open("no-such-if0", true).is_err());
+        assert!(AfPacket::open("bad\0name", false).is_err());
     }
 }

@@ -108,8 +108,10 @@ struct LiveCounters {
 pub(crate) fn run(opts: &RunOptions, loaded: &Loaded, ifaces: &Interfaces) -> Result<()> {
     let mut ports: Vec<Port> = Vec::new();
     for (a, b) in &ifaces.entries {
+        let bridged = b.is_some();
         let open = |n: &str| {
-            AfPacket::open(n).with_context(|| format!("cannot open interface {n} (AF_PACKET)"))
+            AfPacket::open(n, bridged)
+                .with_context(|| format!("cannot open interface {n} (AF_PACKET)"))
         };
         let ia = ports.len();
         ports.push(Port {
@@ -164,7 +166,9 @@ pub(crate) fn run(opts: &RunOptions, loaded: &Loaded, ifaces: &Interfaces) -> Re
                     break;
                 };
                 c.received += 1;
-                if meta.outgoing {
+                // a bridge port forwards what arrives, never what this
+                // host (warden included) sends; a tap sees both ways
+                if meta.outgoing && ports[i].peer.is_some() {
                     c.own_frames += 1;
                     continue;
                 }
