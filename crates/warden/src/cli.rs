@@ -85,6 +85,12 @@ pub struct Cli {
     #[arg(short = 'Q')]
     pub inline: bool,
 
+    /// With -Q: keep traffic flowing when the engine dies. A small
+    /// supervisor runs the engine as a child process and joins each pair
+    /// in the kernel (tc mirred redirect) whenever no engine is up.
+    #[arg(long = "fail-open")]
+    pub fail_open: bool,
+
     /// Test the configuration and rules, then exit (non-zero on errors).
     #[arg(short = 'T')]
     pub test_config: bool,

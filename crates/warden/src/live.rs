@@ -36,6 +36,15 @@ const IDLE_WAIT_MS: i32 = 100;
 /// Set by SIGINT/SIGTERM.
 static STOP: AtomicBool = AtomicBool::new(false);
 
+/// What the engine says on stderr once its inline bridge forwards frames
+/// (the fail-open supervisor waits for it).
+pub(crate) const BRIDGE_UP: &str = "inline bridge up";
+
+/// Whether SIGINT or SIGTERM arrived since `install_stop_handlers`.
+pub(crate) fn stop_requested() -> bool {
+    STOP.load(Ordering::Relaxed)
+}
+
 extern "C" fn on_stop_signal(_: libc::c_int) {
     STOP.store(true, Ordering::Relaxed);
 }
@@ -138,11 +147,7 @@ pub(crate) fn run(opts: &RunOptions, loaded: &Loaded, ifaces: &Interfaces) -> Re
         .collect();
     eprintln!(
         "warden: {} on {} (SIGINT/SIGTERM to stop)",
-        if opts.ips {
-            "inline bridge up"
-        } else {
-            "watching"
-        },
+        if opts.ips { BRIDGE_UP } else { "watching" },
         names.join(", ")
     );
     let fds: Vec<i32> = ports.iter().map(|p| p.sock.raw_fd()).collect();
@@ -258,8 +263,9 @@ fn now() -> Timestamp {
     }
 }
 
+/// Makes SIGINT and SIGTERM request a clean stop ([`stop_requested`]).
 #[allow(unsafe_code)]
-fn install_stop_handlers() {
+pub(crate) fn install_stop_handlers() {
     for sig in [libc::SIGINT, libc::SIGTERM] {
         // SAFETY: the handler only stores to an atomic, which is
         // async-signal-safe.

@@ -9,6 +9,7 @@ mod app_eve;
 mod app_glue;
 mod cli;
 mod config;
+mod failopen;
 mod live;
 mod load;
 mod reject;
@@ -53,6 +54,14 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
     } else {
         None
     };
+    if cli.fail_open {
+        if !cli.inline {
+            anyhow::bail!("--fail-open applies to the inline bridge: -Q -i A:B --fail-open");
+        }
+        if let (Some(i), false) = (&ifaces, failopen::is_engine_child()) {
+            return failopen::supervise(i);
+        }
+    }
     let read = match (&cli.read, live) {
         (Some(r), _) => {
             if !r.exists() {
@@ -109,6 +118,8 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
         // stream.inline: auto)
         stream_inline: cfg.get_bool("stream.inline").unwrap_or(ips),
         ips,
+        // a live engine restarted (fail-open) keeps what it logged before
+        append_logs: live,
         reassembly_depth: cfg
             .get_size("stream.reassembly.depth")?
             .map_or(1 << 20, |d| d as u64),

@@ -244,4 +244,38 @@ mod tests {
         let p = decode(LinkType::Ethernet, &garbage, &CHECK);
         assert!(reject_frame(&p, Toward::Source).is_none());
     }
+
+    #[test]
+    fn mangled_and_truncated_frames_never_panic() {
+        // every prefix and some byte flips of frames of each kind
+        let seeds = [
+            Builder::new().tcp(a(), b(), 1, 2, 3, 4, tcp_flags::ACK, b"payload"),
+            Builder::new().vlan(7).udp(a(), b(), 1, 2, b"payload"),
+            Builder::new().icmp_echo(a(), b(), 1, 2, b"payload"),
+            Builder::new().udp(
+                "2001:db8::1".parse().unwrap(),
+                "2001:db8::2".parse().unwrap(),
+                1,
+                2,
+                b"payload",
+            ),
+        ];
+        let mut x: u32 = 12345;
+        for seed in &seeds {
+            for cut in 0..=seed.len() {
+                let mut f = seed[..cut].to_vec();
+                for _ in 0..4 {
+                    x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                    if !f.is_empty() {
+                        let i = (x as usize >> 8) % f.len();
+                        f[i] ^= (x >> 24) as u8;
+                    }
+                    let p = decode(LinkType::Ethernet, &f, &CHECK);
+                    for to in [Toward::Source, Toward::Destination] {
+                        let _ = reject_frame(&p, to);
+                    }
+                }
+            }
+        }
+    }
 }

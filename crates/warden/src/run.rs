@@ -44,6 +44,8 @@ pub struct RunOptions {
     pub reassembly_depth: u64,
     /// Memory all TCP reassembly may use (`stream.reassembly.memcap`).
     pub stream_memcap: usize,
+    /// Append to eve.json and fast.log instead of starting them afresh.
+    pub append_logs: bool,
 }
 
 /// Counters a run keeps for the stats event and the summary.
@@ -158,8 +160,16 @@ impl<'a> Worker<'a> {
     pub(crate) fn new(opts: &'a RunOptions, loaded: &'a Loaded) -> Result<Worker<'a>> {
         std::fs::create_dir_all(&opts.log_dir)
             .with_context(|| format!("cannot create log folder {}", opts.log_dir.display()))?;
-        let eve = EveWriter::new(create(&opts.log_dir.join("eve.json"))?);
-        let fast = FastLogWriter::new(create(&opts.log_dir.join("fast.log"))?);
+        let open = |name: &str| {
+            let path = opts.log_dir.join(name);
+            if opts.append_logs {
+                append(&path)
+            } else {
+                create(&path)
+            }
+        };
+        let eve = EveWriter::new(open("eve.json")?);
+        let fast = FastLogWriter::new(open("fast.log")?);
         Ok(Worker {
             opts,
             engine: &loaded.engine,
@@ -1046,6 +1056,15 @@ fn flow_record<'a>(
         }),
         tcp_state: (fl.proto == 6).then(|| fl.tcp.state.name()),
     }
+}
+
+fn append(path: &Path) -> Result<BufWriter<File>> {
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    Ok(BufWriter::new(f))
 }
 
 fn create(path: &Path) -> Result<BufWriter<File>> {
