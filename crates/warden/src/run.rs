@@ -1047,6 +1047,13 @@ fn flow_record<'a>(
         state: fl.state_name(),
         reason,
         alerted: fl.alerted,
+        action: if fl.flags & FLOW_DROPPED != 0 {
+            Some("drop")
+        } else if fl.flags & warden_detect::engine::flow_flags::PASS != 0 {
+            Some("pass")
+        } else {
+            None
+        },
         tcp_flags: (fl.proto == 6).then(|| {
             (
                 fl.tcp_flags[0] | fl.tcp_flags[1],
