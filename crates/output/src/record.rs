@@ -397,6 +397,9 @@ pub struct FlowRecord<'a> {
     pub reason: &'a str,
     /// Whether any alert fired on the flow.
     pub alerted: bool,
+    /// `drop` when an inline verdict dropped the flow, `pass` when a pass
+    /// rule stopped its inspection.
+    pub action: Option<&'a str>,
     /// TCP flags seen, (both, to server, to client), for TCP flows.
     pub tcp_flags: Option<(u8, u8, u8)>,
     /// TCP session state name (Suricata's), for TCP flows.

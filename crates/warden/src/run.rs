@@ -46,6 +46,8 @@ pub struct RunOptions {
     pub stream_memcap: usize,
     /// `--profile-rules`: account per-rule verification cost.
     pub profile_rules: bool,
+    /// Append to eve.json and fast.log instead of starting them afresh.
+    pub append_logs: bool,
 }
 
 /// Counters a run keeps for the stats event and the summary.
@@ -94,7 +96,7 @@ type Fast = FastLogWriter<BufWriter<File>>;
 /// One worker: a flow table, the per-flow application state beside it,
 /// the defragmenter and the detection state, processing packets in
 /// capture order.
-struct Worker<'a> {
+pub(crate) struct Worker<'a> {
     opts: &'a RunOptions,
     engine: &'a Engine,
     state: DetectState,
@@ -109,49 +111,23 @@ struct Worker<'a> {
     fired_tx: Vec<Option<u64>>,
     eve: Eve,
     fast: Fast,
+    /// Decoding settings of the next frame (live mode turns checksum
+    /// validation off for frames whose checksum the NIC has yet to fill).
+    pub(crate) decode_opts: DecodeOptions,
+    /// Inline verdict of the last frame given to `wire_packet`.
+    pub(crate) last_verdict: crate::verdict::Verdict,
 }
 
 /// Runs the capture(s) through the engine. A capture that cannot be opened
 /// is an error (after writing everything processed so far); a damaged record
 /// ends its file with a warning and the run goes on.
 pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
-    std::fs::create_dir_all(&opts.log_dir)
-        .with_context(|| format!("cannot create log folder {}", opts.log_dir.display()))?;
-    let eve = EveWriter::new(create(&opts.log_dir.join("eve.json"))?);
-    let fast = FastLogWriter::new(create(&opts.log_dir.join("fast.log"))?);
     let started = Instant::now();
     let files = open_captures(&opts.captures);
     if files.is_empty() {
         anyhow::bail!("no capture files at {}", opts.captures.display());
     }
-    let mut w = Worker {
-        opts,
-        engine: &loaded.engine,
-        state: {
-            let mut st = DetectState::default();
-            st.alert_max = opts.packet_alert_max;
-            st.profile = opts
-                .profile_rules
-                .then(|| RuleProfile::new(loaded.engine.len()));
-            st
-        },
-        flows: FlowTable::new(opts.flow),
-        apps: HashMap::new(),
-        defrag: Defragmenter::new(Default::default()),
-        reassembly: ReassemblyConfig {
-            // IDS mode inspects what the receiver acknowledged, as
-            // Suricata does with stream.inline off
-            ack_gated: !opts.stream_inline,
-            depth: opts.reassembly_depth,
-            ..ReassemblyConfig::default()
-        },
-        stream_budget: Arc::new(MemBudget::new(opts.stream_memcap)),
-        c: Counters::default(),
-        fired: Vec::with_capacity(16),
-        fired_tx: Vec::with_capacity(16),
-        eve,
-        fast,
-    };
+    let mut w = Worker::new(opts, loaded)?;
     let mut failure: Option<anyhow::Error> = None;
     'files: for file in &files {
         let mut reader = match CaptureReader::open(file) {
@@ -190,9 +166,58 @@ pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
     }
 }
 
+impl<'a> Worker<'a> {
+    /// A worker writing `eve.json` and `fast.log` into the run's log
+    /// folder (created if needed).
+    pub(crate) fn new(opts: &'a RunOptions, loaded: &'a Loaded) -> Result<Worker<'a>> {
+        std::fs::create_dir_all(&opts.log_dir)
+            .with_context(|| format!("cannot create log folder {}", opts.log_dir.display()))?;
+        let open = |name: &str| {
+            let path = opts.log_dir.join(name);
+            if opts.append_logs {
+                append(&path)
+            } else {
+                create(&path)
+            }
+        };
+        let eve = EveWriter::new(open("eve.json")?);
+        let fast = FastLogWriter::new(open("fast.log")?);
+        Ok(Worker {
+            opts,
+            engine: &loaded.engine,
+            state: {
+                let mut st = DetectState::default();
+                st.alert_max = opts.packet_alert_max;
+                st.profile = opts
+                    .profile_rules
+                    .then(|| RuleProfile::new(loaded.engine.len()));
+                st
+            },
+            flows: FlowTable::new(opts.flow),
+            apps: HashMap::new(),
+            defrag: Defragmenter::new(Default::default()),
+            reassembly: ReassemblyConfig {
+                // IDS mode inspects what the receiver acknowledged, as
+                // Suricata does with stream.inline off
+                ack_gated: !opts.stream_inline,
+                depth: opts.reassembly_depth,
+                ..ReassemblyConfig::default()
+            },
+            stream_budget: Arc::new(MemBudget::new(opts.stream_memcap)),
+            c: Counters::default(),
+            fired: Vec::with_capacity(16),
+            fired_tx: Vec::with_capacity(16),
+            eve,
+            fast,
+            decode_opts: opts.decode,
+            last_verdict: crate::verdict::Verdict::Accept,
+        })
+    }
+}
+
 impl Worker<'_> {
     /// A frame from the capture: decode, count, defragment, process.
-    fn wire_packet(
+    pub(crate) fn wire_packet(
         &mut self,
         link: warden_packet::LinkType,
         data: &[u8],
@@ -202,8 +227,9 @@ impl Worker<'_> {
     ) -> Result<()> {
         self.c.first_ts.get_or_insert(ts);
         self.c.last_ts = ts;
+        self.last_verdict = crate::verdict::Verdict::Accept;
         let now = ns(ts);
-        let mut p = decode(link, data, &self.opts.decode);
+        let mut p = decode(link, data, &self.decode_opts);
         drop_invalid_ip_layer(&mut p);
         count_packet(&mut self.c, &p, orig_len.max(data.len() as u32));
         self.expire(now, ts)?;
@@ -229,7 +255,7 @@ impl Worker<'_> {
         };
         self.process(&p, data.len(), ts, index)?;
         if let Some(dgram) = reassembled {
-            let mut inner = decode(warden_packet::LinkType::RawIp, &dgram, &self.opts.decode);
+            let mut inner = decode(warden_packet::LinkType::RawIp, &dgram, &self.decode_opts);
             drop_invalid_ip_layer(&mut inner);
             self.c.defrag_reassembled += 1;
             self.process(&inner, dgram.len(), ts, index)?;
@@ -238,7 +264,7 @@ impl Worker<'_> {
     }
 
     /// Writes flow records for flows that timed out at `now`.
-    fn expire(&mut self, now: i64, ts: Timestamp) -> Result<()> {
+    pub(crate) fn expire(&mut self, now: i64, ts: Timestamp) -> Result<()> {
         let mut ended: Vec<Flow> = Vec::new();
         self.flows.maybe_expire(now, |f| ended.push(f.clone()));
         for f in ended {
@@ -409,6 +435,7 @@ impl Worker<'_> {
         if self.opts.ips && flow.flags & FLOW_DROPPED != 0 {
             // a dropped flow stays dropped: no inspection
             self.c.ips_blocked += 1;
+            self.last_verdict = crate::verdict::Verdict::Drop;
             let flow = self.flows.get(t.flow);
             return write_drop(&mut self.eve, p, Some(flow), ts, index, "flow drop", None);
         }
@@ -504,6 +531,7 @@ impl Worker<'_> {
             self.c.ips_accepted += 1;
             return Ok(());
         };
+        self.last_verdict = crate::verdict::Verdict::of_action(rule.action);
         if rule.action == SigAction::Drop {
             self.c.ips_blocked += 1;
         } else {
@@ -525,9 +553,17 @@ impl Worker<'_> {
         write_drop(&mut self.eve, p, Some(fl), ts, index, "rules", Some(alert))
     }
 
+    /// Pushes buffered EVE and fast.log lines to their files (live mode,
+    /// when idle).
+    pub(crate) fn flush_logs(&mut self) -> Result<()> {
+        self.eve.flush()?;
+        self.fast.flush()?;
+        Ok(())
+    }
+
     /// End of input: close every flow, write the stats event and the
     /// summary.
-    fn finish(&mut self, loaded: &Loaded, started: Instant) -> Result<()> {
+    pub(crate) fn finish(&mut self, loaded: &Loaded, started: Instant) -> Result<()> {
         let flow_counters = self.flows.counters();
         let memuse = self.flows.memuse();
         let last = self.c.last_ts;
@@ -1045,6 +1081,13 @@ fn flow_record<'a>(
         state: fl.state_name(),
         reason,
         alerted: fl.alerted,
+        action: if fl.flags & FLOW_DROPPED != 0 {
+            Some("drop")
+        } else if fl.flags & warden_detect::engine::flow_flags::PASS != 0 {
+            Some("pass")
+        } else {
+            None
+        },
         tcp_flags: (fl.proto == 6).then(|| {
             (
                 fl.tcp_flags[0] | fl.tcp_flags[1],
@@ -1054,6 +1097,15 @@ fn flow_record<'a>(
         }),
         tcp_state: (fl.proto == 6).then(|| fl.tcp.state.name()),
     }
+}
+
+fn append(path: &Path) -> Result<BufWriter<File>> {
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    Ok(BufWriter::new(f))
 }
 
 fn create(path: &Path) -> Result<BufWriter<File>> {
