@@ -437,6 +437,12 @@ fn tcp_anomalies() {
     let sack = dec(&f);
     assert_eq!(sack.tcp.as_ref().unwrap().options.sack_blocks(), 1);
     assert!(sack.events.is_empty());
+    // an empty SACK option (length 2) is tolerated, a length-3 one is not
+    let f = opt(&[1, 1, 5, 2]);
+    let empty = dec(&f);
+    assert!(empty.events.is_empty(), "{:?}", events(&empty));
+    assert_eq!(empty.tcp.as_ref().unwrap().options.sack_blocks(), 0);
+    assert!(dec(&opt(&[5, 3, 0, 1])).has_event(E::TcpOptInvalidLen));
 }
 
 #[test]
