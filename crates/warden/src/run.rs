@@ -62,6 +62,10 @@ struct Counters {
     vlan: u64,
     vlan_qinq: u64,
     nsh: u64,
+    sll: u64,
+    sll2: u64,
+    ppp: u64,
+    chdlc: u64,
     defrag_reassembled: u64,
     reassembly_gaps: u64,
     ips_accepted: u64,
@@ -1031,8 +1035,13 @@ fn create(path: &Path) -> Result<BufWriter<File>> {
 fn count_packet(c: &mut Counters, p: &Packet<'_>, len: u32) {
     c.pkts += 1;
     c.bytes += u64::from(len);
-    if p.link == warden_packet::LinkType::Ethernet {
-        c.ethernet += 1;
+    match p.link {
+        warden_packet::LinkType::Ethernet => c.ethernet += 1,
+        warden_packet::LinkType::LinuxSll => c.sll += 1,
+        warden_packet::LinkType::LinuxSll2 => c.sll2 += 1,
+        warden_packet::LinkType::Ppp => c.ppp += 1,
+        warden_packet::LinkType::CiscoHdlc => c.chdlc += 1,
+        _ => {}
     }
     if p.vlan_count > 0 {
         c.vlan += 1;
@@ -1286,6 +1295,10 @@ fn snapshot(
         },
         counters: vec![
             ("decoder.nsh", c.nsh),
+            ("decoder.sll", c.sll),
+            ("decoder.sll2", c.sll2),
+            ("decoder.ppp", c.ppp),
+            ("decoder.chdlc", c.chdlc),
             ("defrag.ipv4.reassembled", c.defrag_reassembled),
             ("tcp.reassembly_gap", c.reassembly_gaps),
             ("ips.accepted", c.ips_accepted),
