@@ -206,9 +206,11 @@ impl Worker<'_> {
                             nanos: ts.nanos,
                         },
                     );
-                    for name in out.events.names(p.ipv6.is_some()) {
+                    let v6 = p.ipv6.is_some();
+                    for name in out.events.names(v6) {
                         *self.c.events.entry(name).or_insert(0) += 1;
                     }
+                    set_defrag_events(&mut p, out.events, v6);
                     out.datagram
                 }
                 None => None,
@@ -218,10 +220,11 @@ impl Worker<'_> {
         };
         self.process(&p, data.len(), ts, index)?;
         if let Some(dgram) = reassembled {
-            let mut inner = decode(warden_packet::LinkType::RawIp, &dgram, &self.opts.decode);
+            // the rebuilt frame keeps the first fragment's link header
+            let mut inner = decode(link, &dgram.frame, &self.opts.decode);
             drop_invalid_ip_layer(&mut inner);
             self.c.defrag_reassembled += 1;
-            self.process(&inner, dgram.len(), ts, index)?;
+            self.process(&inner, dgram.frame.len(), ts, index)?;
         }
         Ok(())
     }
@@ -1074,6 +1077,32 @@ fn count_packet(c: &mut Counters, p: &Packet<'_>, len: u32) {
         c.invalid += 1;
         for name in p.event_names() {
             *c.events.entry(name).or_insert(0) += 1;
+        }
+    }
+}
+
+/// Raises on the fragment the decoder events its insertion caused
+/// (`ipv4.frag_overlap`, `ipv6.frag_overlap`, ...), so `decode-event`
+/// rules see them on that packet as Suricata's do.
+fn set_defrag_events(p: &mut Packet<'_>, ev: warden_stream::DefragEvents, v6: bool) {
+    use warden_packet::DecodeEvent as E;
+    use warden_stream::DefragEvents as D;
+    let table = if v6 {
+        [
+            (D::OVERLAP, Some(E::Ipv6FragOverlap)),
+            (D::TOO_LARGE, Some(E::Ipv6FragPktTooLarge)),
+            (D::INVALID_LENGTH, Some(E::Ipv6FragInvalidLength)),
+        ]
+    } else {
+        [
+            (D::OVERLAP, Some(E::Ipv4FragOverlap)),
+            (D::TOO_LARGE, Some(E::Ipv4FragPktTooLarge)),
+            (D::INVALID_LENGTH, None),
+        ]
+    };
+    for (d, e) in table {
+        if let (true, Some(e)) = (ev.contains(d), e) {
+            p.set_event(e);
         }
     }
 }
