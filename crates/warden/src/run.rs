@@ -402,6 +402,10 @@ impl Worker<'_> {
         if let Some(i) = p.icmp() {
             flow.icmp[t.direction.index()].get_or_insert((i.icmp_type, i.code));
         }
+        if let Some(tcp) = &p.tcp {
+            flow.tcp
+                .observe(to_server, tcp.seq, tcp.flags, p.payload.len());
+        }
         let flow_id = flow.id;
         // application layer: reassemble, detect, parse
         let app = self.apps.entry(flow_id).or_insert_with(|| {
