@@ -502,6 +502,9 @@ fn compile_inner(
             RuleOption::FlowBytes(c) => {
                 header(&mut headers, &mut has_other, HeaderCheck::FlowBytes(*c))
             }
+            RuleOption::StreamSize(s) => {
+                header(&mut headers, &mut has_other, HeaderCheck::StreamSize(*s))
+            }
             other => return Err(unsupported(option_name(other))),
         }
     }

@@ -258,6 +258,7 @@ pub enum HeaderCheck {
     FlowAge(IntCmp),
     FlowPkts(warden_rules::FlowCount),
     FlowBytes(warden_rules::FlowCount),
+    StreamSize(warden_rules::StreamSize),
 }
 
 /// A flowbits condition or action on interned bit ids.

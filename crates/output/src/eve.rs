@@ -417,6 +417,7 @@ fn linktype_name(dlt: u32) -> Option<&'static str> {
         113 => "LINUX_SLL",
         228 => "IPv4",
         229 => "IPv6",
+        9 => "PPP",
         276 => "LINUX_SLL2",
         _ => return None,
     })

@@ -66,6 +66,10 @@ struct Counters {
     vlan: u64,
     vlan_qinq: u64,
     nsh: u64,
+    sll: u64,
+    sll2: u64,
+    ppp: u64,
+    chdlc: u64,
     defrag_reassembled: u64,
     reassembly_gaps: u64,
     ips_accepted: u64,
@@ -243,9 +247,11 @@ impl Worker<'_> {
                             nanos: ts.nanos,
                         },
                     );
-                    for name in out.events.names(p.ipv6.is_some()) {
+                    let v6 = p.ipv6.is_some();
+                    for name in out.events.names(v6) {
                         *self.c.events.entry(name).or_insert(0) += 1;
                     }
+                    set_defrag_events(&mut p, out.events, v6);
                     out.datagram
                 }
                 None => None,
@@ -255,10 +261,11 @@ impl Worker<'_> {
         };
         self.process(&p, data.len(), ts, index)?;
         if let Some(dgram) = reassembled {
-            let mut inner = decode(warden_packet::LinkType::RawIp, &dgram, &self.decode_opts);
+            // the rebuilt frame keeps the first fragment's link header
+            let mut inner = decode(link, &dgram.frame, &self.decode_opts);
             drop_invalid_ip_layer(&mut inner);
             self.c.defrag_reassembled += 1;
-            self.process(&inner, dgram.len(), ts, index)?;
+            self.process(&inner, dgram.frame.len(), ts, index)?;
         }
         Ok(())
     }
@@ -441,6 +448,10 @@ impl Worker<'_> {
         }
         if let Some(i) = p.icmp() {
             flow.icmp[t.direction.index()].get_or_insert((i.icmp_type, i.code));
+        }
+        if let Some(tcp) = &p.tcp {
+            flow.tcp
+                .observe(to_server, tcp.seq, tcp.flags, p.payload.len());
         }
         let flow_id = flow.id;
         // application layer: reassemble, detect, parse
@@ -1117,8 +1128,13 @@ fn create(path: &Path) -> Result<BufWriter<File>> {
 fn count_packet(c: &mut Counters, p: &Packet<'_>, len: u32) {
     c.pkts += 1;
     c.bytes += u64::from(len);
-    if p.link == warden_packet::LinkType::Ethernet {
-        c.ethernet += 1;
+    match p.link {
+        warden_packet::LinkType::Ethernet => c.ethernet += 1,
+        warden_packet::LinkType::LinuxSll => c.sll += 1,
+        warden_packet::LinkType::LinuxSll2 => c.sll2 += 1,
+        warden_packet::LinkType::Ppp => c.ppp += 1,
+        warden_packet::LinkType::CiscoHdlc => c.chdlc += 1,
+        _ => {}
     }
     if p.vlan_count > 0 {
         c.vlan += 1;
@@ -1151,6 +1167,32 @@ fn count_packet(c: &mut Counters, p: &Packet<'_>, len: u32) {
         c.invalid += 1;
         for name in p.event_names() {
             *c.events.entry(name).or_insert(0) += 1;
+        }
+    }
+}
+
+/// Raises on the fragment the decoder events its insertion caused
+/// (`ipv4.frag_overlap`, `ipv6.frag_overlap`, ...), so `decode-event`
+/// rules see them on that packet as Suricata's do.
+fn set_defrag_events(p: &mut Packet<'_>, ev: warden_stream::DefragEvents, v6: bool) {
+    use warden_packet::DecodeEvent as E;
+    use warden_stream::DefragEvents as D;
+    let table = if v6 {
+        [
+            (D::OVERLAP, Some(E::Ipv6FragOverlap)),
+            (D::TOO_LARGE, Some(E::Ipv6FragPktTooLarge)),
+            (D::INVALID_LENGTH, Some(E::Ipv6FragInvalidLength)),
+        ]
+    } else {
+        [
+            (D::OVERLAP, Some(E::Ipv4FragOverlap)),
+            (D::TOO_LARGE, Some(E::Ipv4FragPktTooLarge)),
+            (D::INVALID_LENGTH, None),
+        ]
+    };
+    for (d, e) in table {
+        if let (true, Some(e)) = (ev.contains(d), e) {
+            p.set_event(e);
         }
     }
 }
@@ -1372,6 +1414,10 @@ fn snapshot(
         },
         counters: vec![
             ("decoder.nsh", c.nsh),
+            ("decoder.sll", c.sll),
+            ("decoder.sll2", c.sll2),
+            ("decoder.ppp", c.ppp),
+            ("decoder.chdlc", c.chdlc),
             ("defrag.ipv4.reassembled", c.defrag_reassembled),
             ("tcp.reassembly_gap", c.reassembly_gaps),
             ("ips.accepted", c.ips_accepted),

@@ -154,6 +154,14 @@ impl Harness {
         };
         let mut out = Vec::new();
         let flow = tracked.map(|t| (self.flows.get_mut(t.flow), t.direction));
+        // as the pipeline does: follow each side's sequence numbers
+        let flow = flow.map(|(f, d)| {
+            if let Some(t) = &p.tcp {
+                let from_client = d == warden_flow::Direction::ToServer;
+                f.tcp.observe(from_client, t.seq, t.flags, p.payload.len());
+            }
+            (f, d)
+        });
         self.engine.inspect(
             &mut self.state,
             PacketContext {
