@@ -11,7 +11,7 @@ use warden_rules::{
     IntOrVar, IpOpt, Protocol, Rule, RuleOption, Vars,
 };
 
-use crate::app::AppLayer;
+use crate::app::{AppLayer, TxValue};
 use crate::sig::*;
 
 /// What a compile needs besides the rule.
@@ -354,6 +354,16 @@ fn compile_inner(
                 has_other = true;
                 set_app(&mut app_layer, AppLayer::Http, "urilen")?;
                 tx_checks.push(TxCheck::Urilen(*u));
+            }
+            RuleOption::DnsOpcode(c) | RuleOption::DnsRcode(c) | RuleOption::DnsRrtype(c) => {
+                has_other = true;
+                let (value, what) = match &opt.node {
+                    RuleOption::DnsOpcode(_) => (TxValue::DnsOpcode, "dns.opcode"),
+                    RuleOption::DnsRcode(_) => (TxValue::DnsRcode, "dns.rcode"),
+                    _ => (TxValue::DnsRrtype, "dns.rrtype"),
+                };
+                set_app(&mut app_layer, AppLayer::Dns, what)?;
+                tx_checks.push(TxCheck::Value(value, *c));
             }
             RuleOption::Dsize(c) => {
                 has_other = true;
@@ -844,7 +854,6 @@ fn option_name(o: &RuleOption) -> String {
         RuleOption::TlsVersion(_) => "tls.version".into(),
         RuleOption::TlsCertExpired => "tls_cert_expired".into(),
         RuleOption::TlsCertValid => "tls_cert_valid".into(),
-        RuleOption::DnsOpcode(_) => "dns.opcode".into(),
         RuleOption::StreamEvent(_) => "stream-event".into(),
         RuleOption::AppLayerEvent(_) => "app-layer-event".into(),
         RuleOption::Tag(_) => "tag".into(),

@@ -545,6 +545,7 @@ impl Engine {
             for c in &s.tx_checks {
                 let ok = match c {
                     TxCheck::Urilen(u) => tx.urilen(u.raw).is_some_and(|n| u.cmp.matches(n)),
+                    TxCheck::Value(v, cmp) => tx.each_value(*v, &mut |n| cmp.matches(n)),
                 };
                 if !ok {
                     return false;

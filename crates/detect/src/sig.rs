@@ -351,4 +351,6 @@ pub enum PayloadMode {
 #[derive(Clone, Copy, Debug)]
 pub enum TxCheck {
     Urilen(warden_rules::Urilen),
+    /// A number of the transaction compared; any instance may match.
+    Value(crate::app::TxValue, IntCmp),
 }

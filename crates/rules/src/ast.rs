@@ -533,6 +533,10 @@ pub enum RuleOption {
     TlsCertValid,
     /// `dns.opcode`
     DnsOpcode(IntCmp),
+    /// `dns.rcode` (a number or a response code name such as `NXDOMAIN`)
+    DnsRcode(IntCmp),
+    /// `dns.rrtype` (a number or a record type name such as `MX`)
+    DnsRrtype(IntCmp),
 
     // ----- events -----
     /// `decode-event:name` (name kept as written, e.g. `ipv4.trunc_pkt`).

@@ -11,7 +11,7 @@ use warden_app::detect_proto::{probe_udp, AppProtoKind, Detection, TcpDetector, 
 use warden_app::dns::{DnsState, DnsTransaction};
 use warden_app::http::{HttpConfig, HttpParser, HttpTx};
 use warden_app::tls::TlsState;
-use warden_detect::{AppLayer, AppTx};
+use warden_detect::{AppLayer, AppTx, TxValue};
 use warden_rules::Buffer;
 use warden_stream::{MemBudget, ReassemblyConfig, TcpStreams};
 
@@ -32,6 +32,11 @@ pub struct FlowApp {
     /// Transactions below this id are finished: inspected in their final
     /// state, logged and freed.
     pub finished_below: u64,
+    /// DNS messages below this id, per direction of travel (index 0: to
+    /// server), have been inspected. A message is inspected by the next
+    /// packet of its own direction: over TCP it is parsed when the other
+    /// side acknowledges it.
+    pub dns_inspected_below: [u64; 2],
     /// The TLS parser made progress since the last inspection from each
     /// direction (index 0: to server).
     pub tls_dirty: [bool; 2],
@@ -109,6 +114,7 @@ impl FlowApp {
             },
             done: Vec::new(),
             finished_below: 0,
+            dns_inspected_below: [0; 2],
             tls_dirty: [false; 2],
             http_seen: Vec::new(),
             raw: Default::default(),
@@ -356,34 +362,34 @@ impl AppTx for TlsView<'_> {
     }
 }
 
-/// One DNS message as the engine sees it.
+/// One DNS message as the engine sees it, in the direction it travelled
+/// (`dns.query` and `dns.response.rrname` exist only in one direction).
 pub struct DnsView<'a>(pub &'a DnsTransaction);
 
 impl AppTx for DnsView<'_> {
     fn each(&self, b: Buffer, f: &mut dyn FnMut(&[u8]) -> bool) -> bool {
         let t = self.0;
         match b {
-            Buffer::DnsQuery | Buffer::DnsQueryName | Buffer::DnsQueriesRrname => {
-                for q in t.queries() {
-                    if f(q) {
-                        return true;
-                    }
-                }
-                false
-            }
-            Buffer::DnsAnswerName | Buffer::DnsAnswersRrname => {
-                for a in t.answer_names() {
-                    if f(a) {
-                        return true;
-                    }
-                }
-                false
-            }
+            Buffer::DnsQuery => t.to_server && t.queries().any(f),
+            Buffer::DnsQueryName | Buffer::DnsQueriesRrname => t.queries().any(f),
+            Buffer::DnsAnswerName | Buffer::DnsAnswersRrname => t.answer_names().any(f),
+            Buffer::DnsAuthoritiesRrname => t.authority_names().any(f),
+            Buffer::DnsAdditionalsRrname => t.additional_names().any(f),
+            Buffer::DnsResponseRrname => !t.to_server && t.each_name(f),
             _ => false,
         }
     }
 
     fn urilen(&self, _raw: bool) -> Option<u64> {
         None
+    }
+
+    fn each_value(&self, v: TxValue, f: &mut dyn FnMut(u64) -> bool) -> bool {
+        let t = self.0;
+        match v {
+            TxValue::DnsOpcode => f(u64::from(t.opcode())),
+            TxValue::DnsRcode => f(u64::from(t.rcode())),
+            TxValue::DnsRrtype => t.rrtypes().any(|r| f(u64::from(r))),
+        }
     }
 }

@@ -628,6 +628,7 @@ fn inspect_txs(
         parse,
         done,
         finished_below,
+        dns_inspected_below,
         tls_dirty,
         http_seen,
         ..
@@ -704,13 +705,23 @@ fn inspect_txs(
             }
         }
         Parser::Dns(dns) => {
-            let floor = *finished_below;
+            let floor = dns_inspected_below[dir.index()];
             for tx in dns.transactions() {
                 if tx.tx_id >= floor && tx.to_server == to_server {
                     run(tx.tx_id, &DnsView(tx), flow);
                 }
             }
-            *finished_below = dns.next_tx_id();
+            dns_inspected_below[dir.index()] = dns.next_tx_id();
+            // a message is finished once inspected; the oldest message
+            // still waiting for a packet of its direction holds the floor
+            let waiting = dns
+                .transactions()
+                .iter()
+                .filter(|t| t.tx_id >= dns_inspected_below[usize::from(!t.to_server)])
+                .map(|t| t.tx_id)
+                .min();
+            *finished_below = waiting.unwrap_or(dns.next_tx_id());
+            // each message is inspected once: nothing to remember
             done.clear();
         }
         Parser::None => {}

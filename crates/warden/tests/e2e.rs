@@ -650,3 +650,107 @@ fn unacknowledged_stream_bytes_are_inspected_at_flow_end() {
     assert_eq!(a2["pkt_src"], "stream (flow timeout)");
     assert_eq!(alert_sids(&ev).len(), 2);
 }
+
+/// An NXDOMAIN answer to `common::dns_query(id, name)` whose authority
+/// section holds the zone's SOA (`ns.<zone>`, `hostmaster.<zone>`).
+fn dns_nxdomain(id: u16, name: &str, zone: &str) -> Vec<u8> {
+    let encode = |n: &str| -> Vec<u8> {
+        let mut v = Vec::new();
+        for label in n.split('.') {
+            v.push(label.len() as u8);
+            v.extend_from_slice(label.as_bytes());
+        }
+        v.push(0);
+        v
+    };
+    let mut m = id.to_be_bytes().to_vec();
+    m.extend_from_slice(&[0x81, 0x83, 0, 1, 0, 0, 0, 1, 0, 0]);
+    m.extend(encode(name));
+    m.extend_from_slice(&[0, 1, 0, 1]);
+    m.extend(encode(zone));
+    m.extend_from_slice(&[0, 6, 0, 1, 0, 0, 0, 60]);
+    let mut soa = encode(&format!("ns.{zone}"));
+    soa.extend(encode(&format!("hostmaster.{zone}")));
+    soa.extend_from_slice(&[0; 20]);
+    m.extend_from_slice(&(soa.len() as u16).to_be_bytes());
+    m.extend(soa);
+    m
+}
+
+#[test]
+fn dns_keywords_see_the_right_message_and_direction() {
+    let dir = tmpdir("dnskw");
+    let mut cap = Capture::new(1_700_000_000);
+    let (client, server) = ([10, 1, 1, 1], [10, 1, 1, 53]);
+    udp(
+        &mut cap,
+        client,
+        40000,
+        server,
+        53,
+        &common::dns_query(7, "nothere.example.net"),
+    );
+    udp(
+        &mut cap,
+        server,
+        53,
+        client,
+        40000,
+        &dns_nxdomain(7, "nothere.example.net", "example.net"),
+    );
+    // DNS over TCP: the query is parsed once the server acknowledges it
+    let mut t = Tcp::new(client, 50000, server, 53);
+    t.handshake(&mut cap);
+    let q = common::dns_query(8, "overtcp.example.org");
+    let mut framed = (q.len() as u16).to_be_bytes().to_vec();
+    framed.extend(q);
+    t.send(&mut cap, &framed);
+    t.close(&mut cap);
+    let pcap = dir.join("dns.pcap");
+    cap.write(&pcap);
+    let rules = write(
+        &dir,
+        "r.rules",
+        "alert dns any any -> any any (msg:\"query name, requests only\"; dns.query; content:\"nothere\"; bsize:19; sid:10;)\n\
+         alert dns any any -> any any (msg:\"nxdomain\"; dns.rcode:NXDOMAIN; flow:to_client; sid:11;)\n\
+         alert dns any any -> any any (msg:\"standard query\"; dns.opcode:0; flow:to_server; sid:12;)\n\
+         alert dns any any -> any any (msg:\"asks for A\"; dns.rrtype:A; flow:to_client; sid:13;)\n\
+         alert dns any any -> any any (msg:\"soa mname\"; dns.response.rrname; content:\"ns.example.net\"; sid:14;)\n\
+         alert dns any any -> any any (msg:\"authority owner\"; dns.authorities.rrname; content:\"example.net\"; bsize:11; sid:15;)\n\
+         alert dns any any -> any any (msg:\"never: no response rrname on requests\"; flow:to_server; dns.response.rrname; content:\"nothere\"; sid:16;)\n\
+         alert dns any any -> any any (msg:\"never: rcode 2\"; dns.rcode:2; sid:17;)\n\
+         alert dns any any -> any any (msg:\"tcp query\"; dns.query; content:\"overtcp\"; sid:18;)\n",
+    );
+    let out = run(&[
+        "-r",
+        pcap.to_str().unwrap(),
+        "-S",
+        rules.to_str().unwrap(),
+        "-l",
+        dir.to_str().unwrap(),
+        "-k",
+        "none",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("9 loaded"), "{stderr}");
+    let ev = events(&dir);
+    let mut sids = alert_sids(&ev);
+    sids.sort();
+    // each fires once: 12 on the query (UDP and TCP both have opcode 0)
+    assert_eq!(sids, [10, 11, 12, 12, 13, 14, 15, 18]);
+    let direction = |sid: u64| {
+        ev.iter()
+            .find(|e| e["alert"]["signature_id"] == sid)
+            .map(|e| e["direction"].as_str().unwrap_or("").to_string())
+            .unwrap()
+    };
+    assert_eq!(direction(10), "to_server");
+    assert_eq!(direction(11), "to_client");
+    assert_eq!(direction(18), "to_server");
+    let nx = ev
+        .iter()
+        .find(|e| e["alert"]["signature_id"] == 11)
+        .unwrap();
+    assert_eq!(nx["dns"]["rcode"], "NXDOMAIN");
+}
