@@ -68,6 +68,7 @@ struct Counters {
     ips_blocked: u64,
     ips_rejected: u64,
     alerts: u64,
+    app: crate::app_stats::AppStats,
     events: HashMap<&'static str, u64>,
     first_ts: Option<Timestamp>,
     last_ts: Timestamp,
@@ -257,6 +258,7 @@ impl Worker<'_> {
                 }
             }
             log_app_records(&mut self.eve, &self.opts.eve, a, &f, ts, None, true)?;
+            self.c.app.flow_ended(a, f.proto == 6);
         }
         if self.opts.eve.flow {
             let name = app.as_ref().map(app_proto_name);
@@ -1258,6 +1260,15 @@ fn snapshot(
 ) -> StatsSnapshot {
     let mut events: Vec<(&'static str, u64)> = c.events.iter().map(|(k, v)| (*k, *v)).collect();
     events.sort();
+    let mut counters = vec![
+        ("decoder.nsh", c.nsh),
+        ("defrag.ipv4.reassembled", c.defrag_reassembled),
+        ("tcp.reassembly_gap", c.reassembly_gaps),
+        ("ips.accepted", c.ips_accepted),
+        ("ips.blocked", c.ips_blocked),
+        ("ips.rejected", c.ips_rejected),
+    ];
+    counters.extend(c.app.counters());
     StatsSnapshot {
         uptime: started.elapsed().as_secs(),
         decoder: DecoderStats {
@@ -1295,14 +1306,7 @@ fn snapshot(
             alert_queue_overflow: st.overflow,
             alerts_suppressed: st.suppressed,
         },
-        counters: vec![
-            ("decoder.nsh", c.nsh),
-            ("defrag.ipv4.reassembled", c.defrag_reassembled),
-            ("tcp.reassembly_gap", c.reassembly_gaps),
-            ("ips.accepted", c.ips_accepted),
-            ("ips.blocked", c.ips_blocked),
-            ("ips.rejected", c.ips_rejected),
-        ],
+        counters,
         ..StatsSnapshot::default()
     }
 }
