@@ -77,7 +77,8 @@ pub fn buffer_layer(b: Buffer) -> Option<AppLayer> {
             AppLayer::Http
         }
         TlsSni | TlsCertSubject | TlsCertIssuer | TlsCertSerial | TlsCertFingerprint | TlsCerts
-        | Ja3Hash | Ja3String | Ja3sHash | Ja3sString | Ja4Hash => AppLayer::Tls,
+        | TlsSubjectAltName | TlsRandom | TlsRandomTime | TlsRandomBytes | TlsAlpn | Ja3Hash
+        | Ja3String | Ja3sHash | Ja3sString | Ja4Hash => AppLayer::Tls,
         DnsQuery | DnsQueryName | DnsQueriesRrname | DnsAnswerName | DnsAnswersRrname
         | DnsAuthoritiesRrname | DnsAdditionalsRrname | DnsResponseRrname => AppLayer::Dns,
         _ => return None,

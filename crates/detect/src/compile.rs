@@ -355,6 +355,28 @@ fn compile_inner(
                 set_app(&mut app_layer, AppLayer::Http, "urilen")?;
                 tx_checks.push(TxCheck::Urilen(*u));
             }
+            RuleOption::TlsCertField {
+                buffer,
+                negated,
+                value,
+            } => {
+                // a case-sensitive substring test on the certificate field,
+                // on its own chain (it does not move the sticky buffer)
+                has_other = true;
+                let target = app_buffer(*buffer, &mut app_layer)?;
+                chain_for(&mut chains, target)
+                    .elems
+                    .push(Elem::Content(ContentM {
+                        pattern: value.clone(),
+                        nocase: false,
+                        negated: *negated,
+                        offset: None,
+                        depth: None,
+                        distance: None,
+                        within: None,
+                        endswith: false,
+                    }));
+            }
             RuleOption::DnsOpcode(c) | RuleOption::DnsRcode(c) | RuleOption::DnsRrtype(c) => {
                 has_other = true;
                 let (value, what) = match &opt.node {

@@ -327,31 +327,37 @@ impl AppTx for HttpView<'_> {
     }
 }
 
-/// A TLS session's handshake as the engine sees it.
-pub struct TlsView<'a>(pub &'a TlsState);
+/// A TLS session's handshake as the engine sees it from one direction:
+/// the certificate, random and ALPN buffers are those the side sending in
+/// that direction presented (to the server: the client's).
+pub struct TlsView<'a> {
+    pub state: &'a TlsState,
+    pub to_server: bool,
+}
 
 impl AppTx for TlsView<'_> {
     fn each(&self, b: Buffer, f: &mut dyn FnMut(&[u8]) -> bool) -> bool {
-        let t = self.0;
+        let t = self.state;
+        let (chain, cert) = t.chain(self.to_server);
         let v = match b {
             Buffer::TlsSni => t.sni(),
-            Buffer::TlsCertSubject => t.cert_subject(),
-            Buffer::TlsCertIssuer => t.cert_issuer(),
-            Buffer::TlsCertSerial => t.cert_serial(),
-            Buffer::TlsCertFingerprint => t.cert_fingerprint(),
+            Buffer::TlsCertSubject => cert.map(|c| c.subject.as_bytes()),
+            Buffer::TlsCertIssuer => cert.map(|c| c.issuer.as_bytes()),
+            Buffer::TlsCertSerial => cert.map(|c| c.serial.as_bytes()),
+            Buffer::TlsCertFingerprint => cert.map(|c| c.fingerprint.as_bytes()),
+            Buffer::TlsRandom => t.random(self.to_server),
+            Buffer::TlsRandomTime => t.random_time(self.to_server),
+            Buffer::TlsRandomBytes => t.random_bytes(self.to_server),
             Buffer::Ja3Hash => t.ja3_hash(),
             Buffer::Ja3String => t.ja3_string(),
             Buffer::Ja3sHash => t.ja3s_hash(),
             Buffer::Ja3sString => t.ja3s_string(),
             Buffer::Ja4Hash => t.ja4_hash(),
-            Buffer::TlsCerts => {
-                for c in t.certs() {
-                    if f(c) {
-                        return true;
-                    }
-                }
-                return false;
+            Buffer::TlsCerts => return chain.iter().any(|c| f(c)),
+            Buffer::TlsSubjectAltName => {
+                return cert.is_some_and(|c| c.subject_alt_names.iter().any(|n| f(n.as_bytes())))
             }
+            Buffer::TlsAlpn => return t.alpns(self.to_server).iter().any(|a| f(a)),
             _ => None,
         };
         v.is_some_and(f)

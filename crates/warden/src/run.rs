@@ -703,7 +703,14 @@ fn inspect_txs(
         }
         Parser::Tls(t) => {
             if std::mem::take(&mut tls_dirty[dir.index()]) {
-                run(0, &TlsView(t), flow);
+                run(
+                    0,
+                    &TlsView {
+                        state: t,
+                        to_server,
+                    },
+                    flow,
+                );
             }
         }
         Parser::Dns(dns) => {
@@ -805,7 +812,7 @@ fn log_app_records(
             d.retire(retire);
         }
         Parser::Tls(t) => {
-            if !*tls_logged && (t.handshake_done() || (flow_end && t.sni().is_some())) {
+            if !*tls_logged && (t.ready_to_log() || (flow_end && t.sni().is_some())) {
                 *tls_logged = true;
                 if opts.tls {
                     let r = crate::app_eve::tls_record(

@@ -754,3 +754,110 @@ fn dns_keywords_see_the_right_message_and_direction() {
         .unwrap();
     assert_eq!(nx["dns"]["rcode"], "NXDOMAIN");
 }
+
+/// A TLS record of type `t` around `body`.
+fn tls_record(t: u8, body: &[u8]) -> Vec<u8> {
+    let mut v = vec![t, 3, 3];
+    v.extend((body.len() as u16).to_be_bytes());
+    v.extend(body);
+    v
+}
+
+/// A handshake message of type `t` around `body`.
+fn tls_handshake(t: u8, body: &[u8]) -> Vec<u8> {
+    let l = body.len() as u32;
+    let mut v = vec![t, (l >> 16) as u8, (l >> 8) as u8, l as u8];
+    v.extend(body);
+    v
+}
+
+/// ClientHello (TLS 1.2, random of 0x11 bytes) offering ALPN h2 and
+/// http/1.1.
+fn tls_client_hello() -> Vec<u8> {
+    let mut b = vec![3, 3];
+    b.extend([0x11; 32]);
+    b.push(0); // no session id
+    b.extend([0, 2, 0xc0, 0x2f, 1, 0]); // one cipher, null compression
+    let mut alpn = Vec::new();
+    for p in [&b"h2"[..], b"http/1.1"] {
+        alpn.push(p.len() as u8);
+        alpn.extend(p);
+    }
+    let mut alpn_ext = vec![0, 16];
+    alpn_ext.extend(((alpn.len() + 2) as u16).to_be_bytes());
+    alpn_ext.extend((alpn.len() as u16).to_be_bytes());
+    alpn_ext.extend(alpn);
+    b.extend((alpn_ext.len() as u16).to_be_bytes());
+    b.extend(alpn_ext);
+    tls_record(22, &tls_handshake(1, &b))
+}
+
+/// ServerHello (random of 0x22 bytes), Certificate (one certificate),
+/// ServerHelloDone: a handshake that never completes.
+fn tls_server_flight(cert: &[u8]) -> Vec<u8> {
+    let mut sh = vec![3, 3];
+    sh.extend([0x22; 32]);
+    sh.extend([0, 0xc0, 0x2f, 0, 0, 0]);
+    let l = cert.len() as u32;
+    let mut chain = vec![(l >> 16) as u8, (l >> 8) as u8, l as u8];
+    chain.extend(cert);
+    let l = chain.len() as u32;
+    let mut certs = vec![(l >> 16) as u8, (l >> 8) as u8, l as u8];
+    certs.extend(chain);
+    let mut hs = tls_handshake(2, &sh);
+    hs.extend(tls_handshake(11, &certs));
+    hs.extend(tls_handshake(14, &[]));
+    tls_record(22, &hs)
+}
+
+#[test]
+fn tls_keywords_see_each_side_of_the_handshake() {
+    let cert = include_bytes!("../../app/tests/data/tls-test-cert.der");
+    let dir = tmpdir("tlskw");
+    let mut cap = Capture::new(1_800_000_000);
+    let mut t = Tcp::new([10, 1, 1, 1], 50000, [192, 0, 2, 1], 443);
+    t.handshake(&mut cap);
+    t.send(&mut cap, &tls_client_hello());
+    t.reply(&mut cap, &tls_server_flight(cert));
+    t.close(&mut cap);
+    let pcap = dir.join("tls.pcap");
+    cap.write(&pcap);
+    let rules = write(
+        &dir,
+        "r.rules",
+        "alert tls any any -> any any (msg:\"client random\"; flow:to_server; tls.random_time; content:\"|11 11 11 11|\"; sid:20;)\n\
+         alert tls any any -> any any (msg:\"server random\"; flow:to_client; tls.random; content:\"|22 22|\"; bsize:32; sid:21;)\n\
+         alert tls any any -> any any (msg:\"never: client random to client\"; flow:to_client; tls.random_bytes; content:\"|11 11|\"; sid:22;)\n\
+         alert tls any any -> any any (msg:\"offered alpn\"; flow:to_server; tls.alpn; content:\"http/1.1\"; sid:23;)\n\
+         alert tls any any -> any any (msg:\"san\"; tls.subjectaltname; content:\"www.test.example\"; bsize:16; sid:24;)\n\
+         alert tls any any -> any any (msg:\"legacy issuerdn\"; tls.issuerdn:\"O=Warden Test\"; sid:25;)\n\
+         alert tls any any -> any any (msg:\"never: negated legacy subject\"; tls.subject:!\"O=Warden Test\"; sid:26;)\n\
+         alert tls any any -> any any (msg:\"never: no client certificate\"; flow:to_server; tls.cert_subject; content:\"Warden\"; sid:27;)\n",
+    );
+    let out = run(&[
+        "-r",
+        pcap.to_str().unwrap(),
+        "-S",
+        rules.to_str().unwrap(),
+        "-l",
+        dir.to_str().unwrap(),
+        "-k",
+        "none",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("8 loaded"), "{stderr}");
+    let ev = events(&dir);
+    let mut sids = alert_sids(&ev);
+    sids.sort();
+    assert_eq!(sids, [20, 21, 23, 24, 25]);
+    // the handshake never completed, yet the record is written once the
+    // server's certificate is in
+    let tls: Vec<&Value> = ev.iter().filter(|e| e["event_type"] == "tls").collect();
+    assert_eq!(tls.len(), 1);
+    assert_eq!(tls[0]["tls"]["subjectaltname"][1], "www.test.example");
+    assert_eq!(tls[0]["tls"]["client_alpns"][1], "http/1.1");
+    let st = stats(&ev);
+    assert_eq!(st["app_layer"]["flow"]["tls"], 1);
+    assert_eq!(st["app_layer"]["tx"]["tls"], 0);
+}

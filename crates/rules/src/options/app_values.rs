@@ -1,15 +1,17 @@
-//! Value keywords of DNS transactions that are not sticky buffers:
+//! Value keywords of DNS and TLS transactions that are not sticky buffers:
 //! `dns.rcode` and `dns.rrtype` (numbers, or the protocol's names for
-//! them).
+//! them) and the legacy certificate tests `tls.subject` / `tls.issuerdn`.
 
-use super::{cmp, req};
-use crate::ast::{CmpOp, IntCmp, RuleOption};
+use super::{cmp, req, unquote};
+use crate::ast::{Buffer, CmpOp, IntCmp, RuleOption};
 use crate::error::{perr, PResult};
 
 pub(super) fn parse(kw: &str, v: Option<&str>, at: usize) -> Option<PResult<RuleOption>> {
     Some(match kw {
         "dns.rcode" => named_cmp(kw, v, at, 255, rcode_value).map(RuleOption::DnsRcode),
         "dns.rrtype" => named_cmp(kw, v, at, 65535, rrtype_value).map(RuleOption::DnsRrtype),
+        "tls.subject" => cert_field(kw, Buffer::TlsCertSubject, v, at),
+        "tls.issuerdn" => cert_field(kw, Buffer::TlsCertIssuer, v, at),
         _ => return None,
     })
 }
@@ -37,6 +39,23 @@ fn named_cmp(
         });
     }
     cmp(kw, v, at, max)
+}
+
+fn cert_field(kw: &str, buffer: Buffer, v: Option<&str>, at: usize) -> PResult<RuleOption> {
+    let x = req(kw, v, at)?.trim();
+    let (negated, rest) = match x.strip_prefix('!') {
+        Some(r) => (true, r.trim()),
+        None => (false, x),
+    };
+    let value = unquote(rest);
+    if value.is_empty() {
+        return Err(perr(at, format!("{kw}: expected a non-empty value")));
+    }
+    Ok(RuleOption::TlsCertField {
+        buffer,
+        negated,
+        value: value.as_bytes().to_vec(),
+    })
 }
 
 /// DNS response code names (RFC 6895 registry).
@@ -141,7 +160,7 @@ fn rrtype_value(name: &str) -> Option<u16> {
 
 #[cfg(test)]
 mod tests {
-    use crate::ast::{CmpOp, RuleOption};
+    use crate::ast::{Buffer, CmpOp, RuleOption};
     use crate::{parse_rule, Dialect};
 
     fn opts(body: &str) -> Vec<RuleOption> {
@@ -183,5 +202,30 @@ mod tests {
             Dialect::Suricata
         )
         .is_err());
+    }
+
+    #[test]
+    fn legacy_cert_fields_are_substring_tests() {
+        match &opts(r#"tls.issuerdn:"C=FR, O=Stamus";"#)[0] {
+            RuleOption::TlsCertField {
+                buffer,
+                negated,
+                value,
+            } => {
+                assert_eq!(*buffer, Buffer::TlsCertIssuer);
+                assert!(!negated);
+                assert_eq!(value, b"C=FR, O=Stamus");
+            }
+            o => panic!("{o:?}"),
+        }
+        match &opts(r#"tls.subject:!"CN=x";"#)[0] {
+            RuleOption::TlsCertField {
+                buffer, negated, ..
+            } => {
+                assert_eq!(*buffer, Buffer::TlsCertSubject);
+                assert!(negated);
+            }
+            o => panic!("{o:?}"),
+        }
     }
 }
