@@ -459,3 +459,38 @@ fn random_bytes_never_panic() {
         st.parse(false, &m);
     }
 }
+
+#[test]
+fn randoms_alpns_and_certificates_per_side() {
+    let mut st = TlsState::new();
+    st.parse(true, &client_flight());
+    assert_eq!(st.random(true), Some(&[0x11; 32][..]));
+    assert_eq!(st.random_time(true), Some(&[0x11; 4][..]));
+    assert_eq!(st.random_bytes(true), Some(&[0x11; 28][..]));
+    assert_eq!(st.random(false), None);
+    assert_eq!(st.alpns(true), [b"h2".to_vec(), b"http/1.1".to_vec()]);
+    assert!(st.alpns(false).is_empty());
+    assert!(!st.ready_to_log());
+    st.parse(false, &server_flight_12());
+    assert_eq!(st.random_time(false), Some(&[0x22; 4][..]));
+    // the server's certificate is in: the record can be written before
+    // the handshake completes
+    assert!(st.ready_to_log() && !st.handshake_done());
+    let (chain, cert) = st.chain(false);
+    assert_eq!(chain.len(), 2);
+    assert_eq!(
+        cert.unwrap().subject,
+        "C=US, O=Warden Test, CN=test.example"
+    );
+    assert!(st.chain(true).0.is_empty() && st.chain(true).1.is_none());
+    // client authentication: the client's chain is kept apart, the EVE
+    // record stays the server's
+    st.parse(
+        true,
+        &record(22, &handshake(11, &certificate_body(&[CERT]))),
+    );
+    let (chain, cert) = st.chain(true);
+    assert_eq!(chain, [CERT.to_vec()]);
+    assert_eq!(cert.unwrap().serial, "0A:F0:6C:DA:37");
+    assert_eq!(st.certs().count(), 2);
+}

@@ -11,7 +11,7 @@ use warden_rules::{
     FlowintOp, IntOrVar, IpOpt, Protocol, Rule, RuleOption, Vars,
 };
 
-use crate::app::AppLayer;
+use crate::app::{AppLayer, TxValue};
 use crate::sig::*;
 
 /// What a compile needs besides the rule.
@@ -386,6 +386,38 @@ fn compile_inner(
                 has_other = true;
                 set_app(&mut app_layer, AppLayer::Http, "urilen")?;
                 tx_checks.push(TxCheck::Urilen(*u));
+            }
+            RuleOption::TlsCertField {
+                buffer,
+                negated,
+                value,
+            } => {
+                // a case-sensitive substring test on the certificate field,
+                // on its own chain (it does not move the sticky buffer)
+                has_other = true;
+                let target = app_buffer(*buffer, &mut app_layer)?;
+                chain_for(&mut chains, target)
+                    .elems
+                    .push(Elem::Content(ContentM {
+                        pattern: value.clone(),
+                        nocase: false,
+                        negated: *negated,
+                        offset: None,
+                        depth: None,
+                        distance: None,
+                        within: None,
+                        endswith: false,
+                    }));
+            }
+            RuleOption::DnsOpcode(c) | RuleOption::DnsRcode(c) | RuleOption::DnsRrtype(c) => {
+                has_other = true;
+                let (value, what) = match &opt.node {
+                    RuleOption::DnsOpcode(_) => (TxValue::DnsOpcode, "dns.opcode"),
+                    RuleOption::DnsRcode(_) => (TxValue::DnsRcode, "dns.rcode"),
+                    _ => (TxValue::DnsRrtype, "dns.rrtype"),
+                };
+                set_app(&mut app_layer, AppLayer::Dns, what)?;
+                tx_checks.push(TxCheck::Value(value, *c));
             }
             RuleOption::Dsize(c) => {
                 has_other = true;
@@ -921,7 +953,6 @@ fn option_name(o: &RuleOption) -> String {
         RuleOption::TlsVersion(_) => "tls.version".into(),
         RuleOption::TlsCertExpired => "tls_cert_expired".into(),
         RuleOption::TlsCertValid => "tls_cert_valid".into(),
-        RuleOption::DnsOpcode(_) => "dns.opcode".into(),
         RuleOption::StreamEvent(_) => "stream-event".into(),
         RuleOption::AppLayerEvent(_) => "app-layer-event".into(),
         RuleOption::Tag(_) => "tag".into(),

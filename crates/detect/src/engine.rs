@@ -587,6 +587,7 @@ impl Engine {
                 let ok = match c {
                     TxCheck::Urilen(u) => tx.urilen(u.raw).is_some_and(|n| u.cmp.matches(n)),
                     TxCheck::AppEvent(name) => tx.has_event(name),
+                    TxCheck::Value(v, cmp) => tx.each_value(*v, &mut |n| cmp.matches(n)),
                 };
                 if !ok {
                     return false;

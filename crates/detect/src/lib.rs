@@ -30,7 +30,7 @@ pub mod sig;
 pub mod threshold;
 pub mod transform;
 
-pub use app::{AppLayer, AppTx};
+pub use app::{AppLayer, AppTx, TxValue};
 pub use compile::{BuildContext, KnownEvent, Rejection, RejectionKind};
 pub use engine::{
     DetectState, Engine, FiredRule, LoadReport, PacketContext, StreamWindow, TxContext,

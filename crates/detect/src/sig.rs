@@ -387,4 +387,6 @@ pub enum TxCheck {
     /// `app-layer-event:<proto>.<name>`: the parser raised the event
     /// (name without the protocol prefix) on this transaction.
     AppEvent(Box<str>),
+    /// A number of the transaction compared; any instance may match.
+    Value(crate::app::TxValue, IntCmp),
 }

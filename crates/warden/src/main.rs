@@ -7,6 +7,7 @@
 
 mod app_eve;
 mod app_glue;
+mod app_stats;
 mod cli;
 mod config;
 mod failopen;

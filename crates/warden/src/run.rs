@@ -78,6 +78,7 @@ struct Counters {
     alerts: u64,
     /// Capture files that ended early on a damaged record.
     capture_file_errors: u64,
+    app: crate::app_stats::AppStats,
     events: HashMap<&'static str, u64>,
     first_ts: Option<Timestamp>,
     last_ts: Timestamp,
@@ -310,6 +311,7 @@ impl Worker<'_> {
                 h.on_close();
             }
             log_app_records(&mut self.eve, &self.opts.eve, a, &f, ts, None, true)?;
+            self.c.app.flow_ended(a, f.proto == 6);
         }
         if self.opts.eve.flow {
             let name = app.as_ref().map(app_proto_name);
@@ -698,6 +700,7 @@ fn inspect_txs(
         parse,
         done,
         finished_below,
+        dns_inspected_below,
         tls_dirty,
         http_seen,
         ..
@@ -770,17 +773,34 @@ fn inspect_txs(
         }
         Parser::Tls(t) => {
             if std::mem::take(&mut tls_dirty[dir.index()]) {
-                run(0, &TlsView(t), flow);
+                run(
+                    0,
+                    &TlsView {
+                        state: t,
+                        to_server,
+                    },
+                    flow,
+                );
             }
         }
         Parser::Dns(dns) => {
-            let floor = *finished_below;
+            let floor = dns_inspected_below[dir.index()];
             for tx in dns.transactions() {
                 if tx.tx_id >= floor && tx.to_server == to_server {
                     run(tx.tx_id, &DnsView(tx), flow);
                 }
             }
-            *finished_below = dns.next_tx_id();
+            dns_inspected_below[dir.index()] = dns.next_tx_id();
+            // a message is finished once inspected; the oldest message
+            // still waiting for a packet of its direction holds the floor
+            let waiting = dns
+                .transactions()
+                .iter()
+                .filter(|t| t.tx_id >= dns_inspected_below[usize::from(!t.to_server)])
+                .map(|t| t.tx_id)
+                .min();
+            *finished_below = waiting.unwrap_or(dns.next_tx_id());
+            // each message is inspected once: nothing to remember
             done.clear();
         }
         Parser::None => {}
@@ -873,7 +893,7 @@ fn log_app_records(
             d.retire(retire);
         }
         Parser::Tls(t) => {
-            if !*tls_logged && (t.handshake_done() || (flow_end && t.sni().is_some())) {
+            if !*tls_logged && (t.ready_to_log() || (flow_end && t.sni().is_some())) {
                 *tls_logged = true;
                 if opts.tls {
                     let r = crate::app_eve::tls_record(
@@ -1375,6 +1395,20 @@ fn snapshot(
 ) -> StatsSnapshot {
     let mut events: Vec<(&'static str, u64)> = c.events.iter().map(|(k, v)| (*k, *v)).collect();
     events.sort();
+    let mut counters = vec![
+        ("decoder.nsh", c.nsh),
+        ("decoder.sll", c.sll),
+        ("decoder.sll2", c.sll2),
+        ("decoder.ppp", c.ppp),
+        ("decoder.chdlc", c.chdlc),
+        ("defrag.ipv4.reassembled", c.defrag_reassembled),
+        ("tcp.reassembly_gap", c.reassembly_gaps),
+        ("ips.accepted", c.ips_accepted),
+        ("ips.blocked", c.ips_blocked),
+        ("ips.rejected", c.ips_rejected),
+        ("capture.file_errors", c.capture_file_errors),
+    ];
+    counters.extend(c.app.counters());
     StatsSnapshot {
         uptime: started.elapsed().as_secs(),
         decoder: DecoderStats {
@@ -1412,19 +1446,7 @@ fn snapshot(
             alert_queue_overflow: st.overflow,
             alerts_suppressed: st.suppressed,
         },
-        counters: vec![
-            ("decoder.nsh", c.nsh),
-            ("decoder.sll", c.sll),
-            ("decoder.sll2", c.sll2),
-            ("decoder.ppp", c.ppp),
-            ("decoder.chdlc", c.chdlc),
-            ("defrag.ipv4.reassembled", c.defrag_reassembled),
-            ("tcp.reassembly_gap", c.reassembly_gaps),
-            ("ips.accepted", c.ips_accepted),
-            ("ips.blocked", c.ips_blocked),
-            ("ips.rejected", c.ips_rejected),
-            ("capture.file_errors", c.capture_file_errors),
-        ],
+        counters,
         ..StatsSnapshot::default()
     }
 }

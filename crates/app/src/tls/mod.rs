@@ -238,6 +238,9 @@ pub struct TlsState {
     ja4: Option<String>,
     certs: Vec<Vec<u8>>,
     cert0: Option<CertInfo>,
+    /// The client's chain (client authentication), apart from the server's.
+    client_certs: Vec<Vec<u8>>,
+    client_cert0: Option<CertInfo>,
     flags: u8,
     events: Vec<TlsEvent>,
 }
@@ -503,22 +506,33 @@ impl TlsState {
                 }
                 None => self.event(TlsEvent::InvalidHandshakeMessage),
             },
-            11 if !to_server && self.certs.is_empty() => {
+            11 if self.chain(to_server).0.is_empty() => {
                 match tls_parser::parse_tls_handshake_msg_certificate(body) {
                     Ok((_, tls_parser::TlsMessageHandshake::Certificate(c))) => {
-                        for raw in c.cert_chain.iter().take(MAX_CERTS) {
-                            self.certs.push(raw.data.to_vec());
-                        }
-                        if let Some(first) = self.certs.first() {
-                            match cert::parse_cert(first) {
-                                Ok(info) => self.cert0 = Some(info),
-                                Err(e) => {
-                                    // the specific defect, and the
-                                    // certificate as a whole
-                                    self.event(e);
-                                    self.event(TlsEvent::InvalidCertificate);
-                                }
+                        let chain: Vec<Vec<u8>> = c
+                            .cert_chain
+                            .iter()
+                            .take(MAX_CERTS)
+                            .map(|raw| raw.data.to_vec())
+                            .collect();
+                        let first = chain.first().map(|der| cert::parse_cert(der));
+                        let info = match first {
+                            Some(Ok(info)) => Some(info),
+                            Some(Err(e)) => {
+                                // the specific defect, and the certificate
+                                // as a whole
+                                self.event(e);
+                                self.event(TlsEvent::InvalidCertificate);
+                                None
                             }
+                            None => None,
+                        };
+                        if to_server {
+                            self.client_certs = chain;
+                            self.client_cert0 = info;
+                        } else {
+                            self.certs = chain;
+                            self.cert0 = info;
                         }
                         p.certificate = true;
                     }
@@ -531,6 +545,59 @@ impl TlsState {
             // warden inspects
             _ => {}
         }
+    }
+
+    /// The certificate chain one side sent (`to_server`: the client's) and
+    /// its first certificate's fields.
+    pub fn chain(&self, to_server: bool) -> (&[Vec<u8>], Option<&CertInfo>) {
+        if to_server {
+            (&self.client_certs, self.client_cert0.as_ref())
+        } else {
+            (&self.certs, self.cert0.as_ref())
+        }
+    }
+
+    /// The hello random one side sent (`to_server`: the client's), 32
+    /// bytes: `tls.random`.
+    pub fn random(&self, to_server: bool) -> Option<&[u8]> {
+        let r = if to_server {
+            &self.client_hello.as_ref()?.random
+        } else {
+            &self.server_hello.as_ref()?.random
+        };
+        (!r.is_empty()).then_some(r.as_slice())
+    }
+
+    /// `tls.random_time`: the first 4 bytes of [`TlsState::random`].
+    pub fn random_time(&self, to_server: bool) -> Option<&[u8]> {
+        self.random(to_server).and_then(|r| r.get(..4))
+    }
+
+    /// `tls.random_bytes`: the 28 bytes after [`TlsState::random_time`].
+    pub fn random_bytes(&self, to_server: bool) -> Option<&[u8]> {
+        self.random(to_server).and_then(|r| r.get(4..))
+    }
+
+    /// `tls.alpn`: the protocols one side named (`to_server`: offered by
+    /// the client; else chosen by the server).
+    pub fn alpns(&self, to_server: bool) -> &[Vec<u8>] {
+        if to_server {
+            self.client_hello
+                .as_ref()
+                .map_or(&[], |c| c.alpn.as_slice())
+        } else {
+            self.server_hello
+                .as_ref()
+                .map_or(&[], |s| s.alpn.as_slice())
+        }
+    }
+
+    /// True once the EVE `tls` record can be written: the handshake is
+    /// done, or the server's certificate is in (nothing the record holds
+    /// comes after it), as Suricata logs a session whose handshake never
+    /// completes as soon as the server's certificate was seen.
+    pub fn ready_to_log(&self) -> bool {
+        self.handshake_done() || self.cert0.is_some()
     }
 
     /// True once both directions have switched to encrypted records.
