@@ -256,3 +256,21 @@ fn tcp_pkt_rules_ignore_the_stream() {
     };
     assert_eq!(h.run_stream(&p, w), [1]);
 }
+
+#[test]
+fn relative_byte_extract_follows_the_uricontent_before_it() {
+    // UriTestSig28: no sticky buffer, so the relative byte_extract reads
+    // the URI after "this", and the second uricontent uses its value
+    let rules = r#"alert tcp any any -> any any (uricontent:"this"; byte_extract:1,2,one,string,dec,relative; uricontent:"ring"; distance:one; sid:1;)"#;
+    let mut h = Harness::new(rules);
+    let mut s = Session::new(40000, 80);
+    s.handshake(&mut h);
+    let p = s.client_data(b"x");
+    let mut done = Vec::new();
+    let tx = req("POST", "/this_b5ig_string_now_in_http");
+    assert_eq!(h.run_tx(&p, AppLayer::Http, &tx, &mut done), [1]);
+    // value 9: "ring" is not 9 bytes past the digit
+    let mut done = Vec::new();
+    let tx = req("POST", "/this_b9ig_string_now_in_http");
+    assert!(h.run_tx(&p, AppLayer::Http, &tx, &mut done).is_empty());
+}
