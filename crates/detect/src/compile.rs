@@ -478,6 +478,13 @@ fn compile_inner(
     } else {
         (pick_fast_pattern(&chains, explicit_fp), None)
     };
+    let mut tx_dir = chains.iter().fold(TxDir::Both, |d, c| match c.buffer {
+        BufferKind::App(b) => d.join(crate::app::buffer_dir(b)),
+        _ => d,
+    });
+    if tx_checks.iter().any(|c| matches!(c, TxCheck::Urilen(_))) {
+        tx_dir = tx_dir.join(TxDir::ToServer);
+    }
     let meta = meta(rule, ctx);
     let sets_bits = !bits_post.is_empty();
     let reads_bits = !bits_cond.is_empty();
@@ -515,6 +522,7 @@ fn compile_inner(
         tx_rule,
         tx_fast_buffer,
         tx_checks,
+        tx_dir,
         payload_source: match (rule.protocol, flow) {
             (Protocol::TcpPkt, _) => PayloadMode::Packet,
             // dsize is about one packet: such rules inspect packets
