@@ -749,10 +749,9 @@ fn log_app_records(
                 if !(tx.is_complete() || flow_end) {
                     break;
                 }
-                // at the flow's end, a request never answered is not logged
-                // (as Suricata does)
-                let answered = tx.response_progress() != warden_app::http::Progress::None;
-                if opts.http && (tx.is_complete() || answered) {
+                // at the flow's end every transaction is logged, answered
+                // or not (Suricata logs all on the flow's last pseudo packet)
+                if opts.http {
                     let mut r = crate::app_eve::http_record(
                         tx,
                         ts,
