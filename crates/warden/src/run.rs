@@ -765,6 +765,9 @@ fn log_app_records(
                     if flow_end {
                         r.header.pkt_src = "stream (flow timeout)";
                     }
+                    if !opts.http_extended {
+                        crate::app_eve::http_basic_only(&mut r.http);
+                    }
                     eve.http(&r)?;
                 }
                 *logged_below = tx.id() + 1;

@@ -75,3 +75,42 @@ fn unanswered_request_is_logged_at_flow_end_and_alerts_from_the_client() {
     assert_eq!(http[0]["pkt_src"], "stream (flow timeout)");
     assert!(http[0]["http"].get("status").is_none());
 }
+
+/// Without `extended: yes` an `http` record holds only hostname, port,
+/// url and user agent; the alert's `http` object keeps every field.
+#[test]
+fn http_records_are_basic_unless_the_config_asks_for_extended() {
+    let mut cap = Capture::new(1_700_000_000);
+    let mut t = Tcp::new([10, 0, 0, 1], 40001, [10, 0, 0, 2], 80);
+    t.handshake(&mut cap);
+    t.send(&mut cap, GET);
+    t.reply(&mut cap, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    t.send(&mut cap, b"");
+    let rules = "alert http any any -> any any (http.uri; content:\"cart32\"; sid:1;)\n";
+    let dir = tmpdir("basic-cfg");
+    let cfg = dir.join("c.yaml");
+    std::fs::write(
+        &cfg,
+        "outputs:\n  - eve-log:\n      types:\n        - alert\n        - http:\n",
+    )
+    .unwrap();
+    let ev = run("basic", &cap, rules, &["-c", cfg.to_str().unwrap()]);
+    let http = of_type(&ev, "http");
+    assert_eq!(http.len(), 1);
+    let mut keys: Vec<&str> = http[0]["http"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["hostname", "http_user_agent", "url"]);
+    let alert = of_type(&ev, "alert")[0];
+    assert_eq!(alert["http"]["status"], 200);
+    assert_eq!(alert["http"]["http_method"], "GET");
+    // without a config: extended
+    let ev = run("extended", &cap, rules, &[]);
+    let http = of_type(&ev, "http");
+    assert_eq!(http[0]["http"]["status"], 200);
+    assert_eq!(http[0]["http"]["length"], 2);
+}
