@@ -232,6 +232,16 @@ fn compile_inner(
     let mut explicit_fp: Option<ExplicitFastPattern> = None;
     let mut has_other = false;
     let mut tx_checks: Vec<TxCheck> = Vec::new();
+    // The buffer of the last payload keyword placed: a relative
+    // isdataat/byte_* keyword with no sticky buffer set follows it (so
+    // `uricontent:"x"; byte_extract:...,relative;` reads the URI).
+    let mut last_placed: Option<BufferKind> = None;
+    let relative_target = |relative: bool, current: BufferKind, last: Option<BufferKind>| match (
+        relative, current, last,
+    ) {
+        (true, BufferKind::Payload, Some(b)) => b,
+        _ => current,
+    };
 
     for opt in &rule.options {
         match &opt.node {
@@ -260,6 +270,7 @@ fn compile_inner(
                     explicit_fp = Some((target, chain.elems.len(), fp.chop));
                 }
                 chain.elems.push(Elem::Content(m));
+                last_placed = Some(target);
             }
             RuleOption::Pcre(p) => {
                 has_other = true;
@@ -272,6 +283,7 @@ fn compile_inner(
                 }
                 let m = compile_pcre(p)?;
                 chain_for(&mut chains, target).elems.push(Elem::Pcre(m));
+                last_placed = Some(target);
             }
             RuleOption::Buffer(b) | RuleOption::DirectedBuffer { buffer: b, .. } => {
                 has_other = true;
@@ -295,7 +307,9 @@ fn compile_inner(
             RuleOption::IsDataAt(d) => {
                 has_other = true;
                 let offset = vars.val(&d.offset)?;
-                chain_for(&mut chains, current).elems.push(Elem::IsDataAt {
+                let target = relative_target(d.relative, current, last_placed);
+                last_placed = Some(target);
+                chain_for(&mut chains, target).elems.push(Elem::IsDataAt {
                     offset,
                     negated: d.negated,
                     relative: d.relative,
@@ -313,9 +327,9 @@ fn compile_inner(
                     offset: vars.val(&b.offset)?,
                     relative: b.relative,
                 };
-                chain_for(&mut chains, current)
-                    .elems
-                    .push(Elem::ByteTest(m));
+                let target = relative_target(m.relative, current, last_placed);
+                last_placed = Some(target);
+                chain_for(&mut chains, target).elems.push(Elem::ByteTest(m));
             }
             RuleOption::ByteJump(b) => {
                 has_other = true;
@@ -331,9 +345,9 @@ fn compile_inner(
                     from_end: b.from_end,
                     post_offset: b.post_offset.unwrap_or(0),
                 };
-                chain_for(&mut chains, current)
-                    .elems
-                    .push(Elem::ByteJump(m));
+                let target = relative_target(m.relative, current, last_placed);
+                last_placed = Some(target);
+                chain_for(&mut chains, target).elems.push(Elem::ByteJump(m));
             }
             RuleOption::ByteExtract(b) => {
                 has_other = true;
@@ -345,7 +359,9 @@ fn compile_inner(
                     align: b.align.unwrap_or(0),
                     slot: vars.slot(&b.name)?,
                 };
-                chain_for(&mut chains, current)
+                let target = relative_target(m.relative, current, last_placed);
+                last_placed = Some(target);
+                chain_for(&mut chains, target)
                     .elems
                     .push(Elem::ByteExtract(m));
             }
@@ -369,9 +385,9 @@ fn compile_inner(
                     rvalue,
                     slot: vars.slot(&b.result)?,
                 };
-                chain_for(&mut chains, current)
-                    .elems
-                    .push(Elem::ByteMath(m));
+                let target = relative_target(m.relative, current, last_placed);
+                last_placed = Some(target);
+                chain_for(&mut chains, target).elems.push(Elem::ByteMath(m));
             }
             RuleOption::Bsize(cmp) => {
                 has_other = true;
@@ -565,6 +581,13 @@ fn compile_inner(
             "transactional direction => needs application-layer buffers (a transaction rule)",
         ));
     }
+    let mut tx_dir = chains.iter().fold(TxDir::Both, |d, c| match c.buffer {
+        BufferKind::App(b) => d.join(crate::app::buffer_dir(b)),
+        _ => d,
+    });
+    if tx_checks.iter().any(|c| matches!(c, TxCheck::Urilen(_))) {
+        tx_dir = tx_dir.join(TxDir::ToServer);
+    }
     let meta = meta(rule, ctx);
     let sets_bits = !bits_post.is_empty();
     let reads_bits = !bits_cond.is_empty();
@@ -608,6 +631,7 @@ fn compile_inner(
         tx_rule,
         tx_fast_buffer,
         tx_checks,
+        tx_dir,
         payload_source: match (rule.protocol, flow) {
             (Protocol::TcpPkt, _) => PayloadMode::Packet,
             // dsize is about one packet: such rules inspect packets

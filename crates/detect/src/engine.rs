@@ -490,6 +490,9 @@ impl Engine {
                 continue;
             }
             let s = &self.sigs[ri as usize];
+            if !s.tx_dir.admits(dir == Direction::ToServer) {
+                continue;
+            }
             // a transaction rule fires once per transaction, so its payload
             // part may match anywhere in the window, context included
             let stream = cx.stream.map(|w| StreamWindow { new_from: 0, ..w });

@@ -351,6 +351,9 @@ pub struct Sig {
     pub tx_fast_buffer: Option<warden_rules::Buffer>,
     /// Transaction value checks (urilen).
     pub tx_checks: Vec<TxCheck>,
+    /// Packet direction a transaction rule is inspected from, by the
+    /// buffers it reads.
+    pub tx_dir: TxDir,
     /// Where a TCP rule's payload content is looked for.
     pub payload_source: PayloadMode,
     /// threshold.config `suppress` entries: alerts are not logged (for
@@ -378,6 +381,40 @@ pub enum PayloadMode {
     Packet,
     /// The reassembled stream only (`tcp-stream`, `flow:only_stream`).
     Stream,
+}
+
+/// The direction from which a transaction rule is inspected. A rule
+/// reading only request buffers (`http.uri`, `http.method`, ...) is
+/// inspected on packets to the server, one reading only response buffers
+/// on packets to the client; one reading both waits for the response side
+/// (the request is complete by then), as Suricata does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum TxDir {
+    /// Buffers of either side (`http.header`, `http.cookie`, ...): both.
+    #[default]
+    Both,
+    ToServer,
+    ToClient,
+}
+
+impl TxDir {
+    /// Whether a packet going to the server (`to_server`) may inspect it.
+    pub fn admits(self, to_server: bool) -> bool {
+        match self {
+            TxDir::Both => true,
+            TxDir::ToServer => to_server,
+            TxDir::ToClient => !to_server,
+        }
+    }
+
+    /// The direction of a rule reading buffers of `self` and `other`.
+    pub fn join(self, other: TxDir) -> TxDir {
+        match (self, other) {
+            (TxDir::Both, d) | (d, TxDir::Both) => d,
+            (a, b) if a == b => a,
+            _ => TxDir::ToClient,
+        }
+    }
 }
 
 /// Checks on transaction values rather than buffers.

@@ -329,3 +329,52 @@ fn app_layer_event_unknown_to_the_parsers_is_reported_not_loaded() {
     assert_eq!(why.len(), 2, "{why:?}");
     assert!(why[0].contains("http.no_such_event"), "{why:?}");
 }
+
+#[test]
+fn relative_byte_extract_follows_the_uricontent_before_it() {
+    // UriTestSig28: no sticky buffer, so the relative byte_extract reads
+    // the URI after "this", and the second uricontent uses its value
+    let rules = r#"alert tcp any any -> any any (uricontent:"this"; byte_extract:1,2,one,string,dec,relative; uricontent:"ring"; distance:one; sid:1;)"#;
+    let mut h = Harness::new(rules);
+    let mut s = Session::new(40000, 80);
+    s.handshake(&mut h);
+    let p = s.client_data(b"x");
+    let mut done = Vec::new();
+    let tx = req("POST", "/this_b5ig_string_now_in_http");
+    assert_eq!(h.run_tx(&p, AppLayer::Http, &tx, &mut done), [1]);
+    // value 9: "ring" is not 9 bytes past the digit
+    let mut done = Vec::new();
+    let tx = req("POST", "/this_b9ig_string_now_in_http");
+    assert!(h.run_tx(&p, AppLayer::Http, &tx, &mut done).is_empty());
+}
+
+#[test]
+fn request_rules_inspect_from_the_client_response_rules_from_the_server() {
+    // bug-814: a rule on request buffers fires on the client's packet, not
+    // on the server's ACK that made the request parsed; a rule mixing both
+    // sides fires once the response side is inspected
+    let rules = r#"
+alert http any any -> any any (http.method; content:"GET"; sid:1;)
+alert http any any -> any any (http.stat_code; content:"200"; sid:2;)
+alert http any any -> any any (http.method; content:"GET"; http.stat_code; content:"200"; sid:3;)
+alert http any any -> any any (http.header; content:"x"; sid:4;)
+"#;
+    let mut h = Harness::new(rules);
+    let mut s = Session::new(40000, 80);
+    s.handshake(&mut h);
+    let tx = req("GET", "/")
+        .with(Buffer::HttpStatCode, b"200")
+        .with(Buffer::HttpHeader, b"x");
+    let from_server = s.server_data(b"y");
+    let mut done = Vec::new();
+    assert_eq!(
+        sorted(h.run_tx(&from_server, AppLayer::Http, &tx, &mut done)),
+        [2, 3, 4]
+    );
+    let from_client = s.client_data(b"x");
+    let mut done = Vec::new();
+    assert_eq!(
+        sorted(h.run_tx(&from_client, AppLayer::Http, &tx, &mut done)),
+        [1, 4]
+    );
+}

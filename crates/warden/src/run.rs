@@ -839,10 +839,9 @@ fn log_app_records(
                 if !(tx.is_complete() || flow_end) {
                     break;
                 }
-                // at the flow's end, a request never answered is not logged
-                // (as Suricata does)
-                let answered = tx.response_progress() != warden_app::http::Progress::None;
-                if opts.http && (tx.is_complete() || answered) {
+                // at the flow's end every transaction is logged, answered
+                // or not (Suricata logs all on the flow's last pseudo packet)
+                if opts.http {
                     let mut r = crate::app_eve::http_record(
                         tx,
                         ts,
@@ -855,6 +854,9 @@ fn log_app_records(
                     );
                     if flow_end {
                         r.header.pkt_src = "stream (flow timeout)";
+                    }
+                    if !opts.http_extended {
+                        crate::app_eve::http_basic_only(&mut r.http);
                     }
                     eve.http(&r)?;
                 }
