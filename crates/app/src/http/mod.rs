@@ -31,8 +31,12 @@
 //! Bare `\n` line ends, empty lines before a request, leading whitespace
 //! (event), header folding, `Name : value` (event), lines without a colon
 //! (event), repeated headers (merged, event), invalid chunk sizes (event;
-//! the rest of the direction becomes body), `Content-Length` and
-//! `Transfer-Encoding` together (chunked wins).
+//! the rest of the direction becomes body, decided as soon as the
+//! unfinished line cannot be a size), `Content-Length` and
+//! `Transfer-Encoding` together (chunked wins). Evasions libhtp sees
+//! through: bare CRs ending response head lines, a line starting with NUL
+//! folding into the previous field, NUL bytes ignored in the framing
+//! headers' names and values, lenient content decoding (see `body`).
 //!
 //! # Bounds
 //!

@@ -136,9 +136,30 @@ fn parse_content_length(v: &[u8]) -> Option<Result<u64, ()>> {
     val.map(Ok)
 }
 
-fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
+/// Case-insensitive search that skips NUL bytes in `hay`.
+fn contains_ci_ignoring_nul(hay: &[u8], needle: &[u8]) -> bool {
+    if hay.contains(&0) {
+        let clean: Vec<u8> = hay.iter().copied().filter(|&b| b != 0).collect();
+        return contains_ci_ignoring_nul(&clean, needle);
+    }
     hay.windows(needle.len())
         .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// Whether an unfinished chunk-size line can still become one: optional
+/// leading whitespace, at most 16 hex digits, then nothing or a
+/// separator (extension, whitespace, line end).
+fn chunk_size_prefix_ok(line: &[u8]) -> bool {
+    let start = line.iter().position(|&b| !is_ws(b)).unwrap_or(line.len());
+    let rest = &line[start..];
+    let digits = rest.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+    if digits > 16 {
+        return false;
+    }
+    match rest.get(digits) {
+        None => true,
+        Some(&b) => digits > 0 && (b == b';' || is_ws(b)),
+    }
 }
 
 impl HttpParser {
@@ -310,6 +331,7 @@ impl HttpParser {
                 | State::ChunkDataEnd
                 | State::ChunkTrailer => {
                     let Some(line) = self.next_line(to_server, data, &mut pos) else {
+                        self.partial_chunk_size(to_server);
                         break;
                     };
                     let overflow = self.dir(to_server).line_overflow;
@@ -386,14 +408,50 @@ impl HttpParser {
         found.then_some(Line::Buffered)
     }
 
+    /// A chunk-size line still without its end: when what came so far can
+    /// no longer be a chunk size, the body is not chunked after all and
+    /// is read until the close from here (libhtp does not wait for a line
+    /// end that may never come).
+    fn partial_chunk_size(&mut self, to_server: bool) {
+        let d = self.dir(to_server);
+        if d.state != State::ChunkSize || d.line.is_empty() || chunk_size_prefix_ok(&d.line) {
+            return;
+        }
+        let buf = std::mem::take(&mut d.line);
+        d.line_overflow = false;
+        self.chunk_size_line(to_server, &buf);
+    }
+
     fn line(&mut self, to_server: bool, line: &[u8], overflow: bool, ts_ns: i64) {
-        match self.dir(to_server).state {
+        let state = self.dir(to_server).state;
+        if !to_server
+            && matches!(state, State::Idle | State::Headers)
+            && memchr(b'\r', strip_eol(line)).is_some()
+        {
+            self.response_head_cr_lines(line, overflow, ts_ns);
+            return;
+        }
+        match state {
             State::Idle if to_server => self.request_line(line, overflow, ts_ns),
             State::Idle => self.status_line(line, overflow, ts_ns),
             State::Headers => self.header_line(to_server, line, overflow),
             State::ChunkSize | State::ChunkDataEnd => self.chunk_size_line(to_server, line),
             State::ChunkTrailer if strip_eol(line).is_empty() => self.body_done(to_server),
             _ => {}
+        }
+    }
+
+    /// A response head line holding bare CRs: each CR ends a line, as in
+    /// libhtp's response parsing (an evasion: headers split by CR alone).
+    /// Runs of CRs end one line (only a line feed ends the header block).
+    fn response_head_cr_lines(&mut self, line: &[u8], overflow: bool, ts_ns: i64) {
+        let pieces = strip_eol(line).split(|&b| b == b'\r');
+        for piece in pieces.filter(|p| !p.is_empty()) {
+            match self.resp.state {
+                State::Idle => self.status_line(piece, overflow, ts_ns),
+                State::Headers => self.header_line(false, piece, overflow),
+                _ => break,
+            }
         }
     }
 
@@ -613,7 +671,9 @@ impl HttpParser {
             return;
         }
         let block = if to_server { &mut tx.req } else { &mut tx.resp };
-        if is_ws(l[0]) {
+        // a line starting with NUL continues the previous field as folding
+        // does (libhtp reads `Name:\n\0value` so)
+        if is_ws(l[0]) || l[0] == 0 {
             // Folded continuation of the previous field.
             match block.last {
                 Some(idx) => {
@@ -800,7 +860,7 @@ impl HttpParser {
             .eq_ignore_ascii_case(b"HTTP/1.0");
         let coding = tx
             .resp
-            .get(b"content-encoding")
+            .get_ignoring_nul(b"content-encoding")
             .map_or(Coding::Identity, Coding::from_header);
         let no_body = head || status == 204 || status == 304;
         let state = if no_body {
@@ -1050,10 +1110,12 @@ enum Framing {
 
 fn body_framing(block: &HeaderBlock) -> Framing {
     let cl = block
-        .get(b"content-length")
+        .get_ignoring_nul(b"content-length")
         .map(|v| parse_content_length(v).unwrap_or(Err(())));
-    match block.get(b"transfer-encoding") {
-        Some(te) if contains_ci(te, b"chunked") => Framing::Chunked,
+    // names and values compared ignoring NUL bytes, as libhtp does for
+    // the framing headers (`Transfer\0-Encoding: chun\0ked` evasions)
+    match block.get_ignoring_nul(b"transfer-encoding") {
+        Some(te) if contains_ci_ignoring_nul(te, b"chunked") => Framing::Chunked,
         Some(_) => Framing::BadTransferEncoding(cl),
         None => match cl {
             Some(l) => Framing::Length(l),

@@ -79,6 +79,15 @@ impl HeaderBlock {
             .map(|h| h.value.as_slice())
     }
 
+    /// As [`HeaderBlock::get`], NUL bytes in field names ignored (the
+    /// framing headers are looked up so, as libhtp does).
+    pub(crate) fn get_ignoring_nul(&self, name: &[u8]) -> Option<&[u8]> {
+        self.fields
+            .iter()
+            .find(|h| super::body::eq_ignoring_nul(&h.name, name))
+            .map(|h| h.value.as_slice())
+    }
+
     /// Builds `norm`, `names` and `start` once the block is complete.
     pub(crate) fn finish(&mut self, start_line: &[u8], request: bool) {
         let skip: &[u8] = if request { b"cookie" } else { b"set-cookie" };
