@@ -559,7 +559,7 @@ fn vlan_of(frame: &[u8]) -> Option<u16> {
 
 #[test]
 fn vlan_tagged_frames_cross_with_their_tag() {
-    use warden_capture::afpacket::{restore_vlan_tag, wait_readable, VnetHdr, HEADROOM};
+    use warden_capture::afpacket::{restore_vlan_tag, wait_readable, VnetHdr};
     use warden_capture::AfPacket;
     require_netns!();
     let t = Topology::new(Link::Bridged);
