@@ -77,9 +77,9 @@ mod tests {
         p.record(2, true, Duration::from_nanos(5));
         p.record(9, true, Duration::from_nanos(5)); // out of range: ignored
         let r = p.ranked();
-        assert_eq!(r.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [1, 0, 2]);
+        assert_eq!(r.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [1, 2, 0]);
         assert_eq!(
-            r[2].1,
+            r[1].1,
             RuleCost {
                 checks: 2,
                 matches: 1,
