@@ -41,7 +41,31 @@ pub struct LoadReport {
 pub struct FiredRule {
     /// Index into [`Engine::sig`].
     pub rule: u32,
+    /// The action to apply: the rule's own, or a `rate_filter`'s.
     pub action: SigAction,
+    /// No alert is logged (`noalert`, a suppression, a `pass`), but the
+    /// action still applies to the packet.
+    pub silent: bool,
+    /// A `rate_filter` replaced the rule's action.
+    pub rate_filtered: bool,
+    /// A drop or pass applies to the whole flow, not only this packet: the
+    /// rule is IP-only or protocol-only, or it matched a transaction or
+    /// the reassembled stream (as Suricata decides). A rule about packet
+    /// properties (`dsize`, a content found in one packet) drops only the
+    /// packet.
+    pub flow_scope: bool,
+}
+
+impl FiredRule {
+    /// Whether an alert record is written for it.
+    pub fn logged(&self) -> bool {
+        !self.silent
+    }
+
+    /// Whether it drops the packet (drop and every reject) when inline.
+    pub fn blocks(&self) -> bool {
+        self.action.blocks()
+    }
 }
 
 /// Per-worker mutable detection state: thresholds and scratch buffers
@@ -63,6 +87,8 @@ pub struct DetectState {
     pub alert_max: usize,
     /// Per-rule costs (`--profile-rules`); `None` takes no timestamps.
     pub profile: Option<crate::profile::RuleProfile>,
+    /// The last verified rule matched payload in the reassembled stream.
+    stream_matched: bool,
 }
 
 /// What the engine needs to know about the packet besides its bytes.
@@ -116,6 +142,58 @@ enum AfterMatch {
     Stop,
 }
 
+/// The four action classes `action-order` ranks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActionClass {
+    Pass = 0,
+    Drop = 1,
+    Reject = 2,
+    Alert = 3,
+}
+
+impl ActionClass {
+    /// From the configuration's spelling.
+    pub fn parse(name: &str) -> Option<ActionClass> {
+        Some(match name {
+            "pass" => ActionClass::Pass,
+            "drop" => ActionClass::Drop,
+            "reject" => ActionClass::Reject,
+            "alert" => ActionClass::Alert,
+            _ => return None,
+        })
+    }
+
+    fn of(a: SigAction) -> ActionClass {
+        match a {
+            SigAction::Pass => ActionClass::Pass,
+            SigAction::Drop => ActionClass::Drop,
+            SigAction::Reject | SigAction::RejectDst | SigAction::RejectBoth => ActionClass::Reject,
+            SigAction::Alert => ActionClass::Alert,
+        }
+    }
+}
+
+/// Suricata's default: pass > drop > reject > alert (rank per class).
+const DEFAULT_ACTION_ORDER: [u8; 4] = [0, 1, 2, 3];
+
+/// Evaluation order: action order first, then flowbit setters before
+/// readers, then priority; the sort is stable so file order breaks ties.
+fn sort_sigs(sigs: &mut [Sig], rank: &[u8; 4]) {
+    sigs.sort_by_key(|s| {
+        let bits_rank = match (s.sets_bits, s.reads_bits) {
+            (true, false) => 0,
+            (true, true) => 1,
+            (false, false) => 2,
+            (false, true) => 3,
+        };
+        (
+            rank[ActionClass::of(s.action) as usize],
+            bits_rank,
+            s.meta.severity,
+        )
+    });
+}
+
 /// A compiled, immutable ruleset.
 pub struct Engine {
     sigs: Vec<Sig>,
@@ -162,18 +240,7 @@ impl Engine {
                 Err(rej) => report.rejected.push(rej),
             }
         }
-        // Evaluation order: action order first (pass > drop > reject >
-        // alert), then flowbit setters before readers, then priority; the
-        // sort is stable so file order breaks ties.
-        sigs.sort_by_key(|s| {
-            let bits_rank = match (s.sets_bits, s.reads_bits) {
-                (true, false) => 0,
-                (true, true) => 1,
-                (false, false) => 2,
-                (false, true) => 3,
-            };
-            (s.action.order(), bits_rank, s.meta.severity)
-        });
+        sort_sigs(&mut sigs, &DEFAULT_ACTION_ORDER);
         report.loaded = sigs.len();
         let prefilter = Prefilter::build(&sigs);
         let tx_prefilter = TxPrefilter::build(&sigs);
@@ -186,6 +253,28 @@ impl Engine {
             },
             report,
         )
+    }
+
+    /// Re-ranks the rules by an `action-order` (Suricata's setting, a
+    /// permutation of pass, drop, reject, alert; missing actions rank
+    /// last in their default order). Call before any packet is inspected:
+    /// rule indices change.
+    pub fn set_action_order(&mut self, order: &[ActionClass]) {
+        let mut rank = [u8::MAX; 4];
+        for (i, c) in order.iter().enumerate() {
+            let slot = &mut rank[*c as usize];
+            if *slot == u8::MAX {
+                *slot = i as u8;
+            }
+        }
+        for (c, r) in rank.iter_mut().enumerate() {
+            if *r == u8::MAX {
+                *r = 4 + c as u8;
+            }
+        }
+        sort_sigs(&mut self.sigs, &rank);
+        self.prefilter = Prefilter::build(&self.sigs);
+        self.tx_prefilter = TxPrefilter::build(&self.sigs);
     }
 
     pub fn sig(&self, i: u32) -> &Sig {
@@ -367,8 +456,14 @@ impl Engine {
             if !matched {
                 continue;
             }
+            // a stream match counts once the session is set up; before
+            // that the content was found in this packet alone
+            let established = flow.as_ref().is_some_and(|(f, _)| f.pkt_established);
+            let flow_scope = s.ip_only || s.header_only() || st.stream_matched && established;
             let f = flow.as_mut().map(|(f, _)| &mut **f);
-            if let AfterMatch::Stop = self.after_match(ri, st, p, f, cx.now_ns, &mut fired, out) {
+            if let AfterMatch::Stop =
+                self.after_match(ri, st, p, f, cx.now_ns, flow_scope, &mut fired, out)
+            {
                 break;
             }
         }
@@ -391,6 +486,7 @@ impl Engine {
         p: &Packet<'_>,
         mut flow: Option<&mut Flow>,
         now_ns: i64,
+        flow_scope: bool,
         fired: &mut usize,
         out: &mut Vec<FiredRule>,
     ) -> AfterMatch {
@@ -415,15 +511,6 @@ impl Engine {
                 apply_flowint(a, f);
             }
         }
-        if s.action == SigAction::Pass {
-            if let Some(f) = flow.as_mut() {
-                f.flags |= flow_flags::PASS;
-            }
-            return AfterMatch::Stop;
-        }
-        if s.noalert {
-            return AfterMatch::Continue;
-        }
         let track = TrackInput {
             src: p.src_ip(),
             dst: p.dst_ip(),
@@ -436,21 +523,52 @@ impl Engine {
                 return AfterMatch::Continue;
             }
         }
-        if let Some(th) = &s.threshold {
-            if !st.thresholds.threshold(ri, th, &track) {
-                st.suppressed += 1;
-                return AfterMatch::Continue;
-            }
-        }
+        let mut fired_rule = FiredRule {
+            rule: ri,
+            action: s.action,
+            silent: s.noalert,
+            rate_filtered: false,
+            flow_scope,
+        };
+        // a suppression hides the alert but the rule's action still
+        // applies; thresholds and rate filters are not consulted then
         if !s.suppress.is_empty() && suppressed(&s.suppress, p) {
-            st.suppressed += 1;
-            return AfterMatch::Continue;
-        }
-        let mut action = s.action;
-        if let Some(rf) = &s.rate_filter {
-            if let Some(a) = st.thresholds.rate_filter(ri, rf, &track) {
-                action = a;
+            fired_rule.silent = true;
+        } else {
+            if let Some(th) = &s.threshold {
+                if !st.thresholds.threshold(ri, th, &track) {
+                    st.suppressed += 1;
+                    return AfterMatch::Continue;
+                }
             }
+            if let Some(rf) = &s.rate_filter {
+                if let Some(a) = st.thresholds.rate_filter(ri, rf, &track) {
+                    fired_rule.action = a;
+                    fired_rule.rate_filtered = true;
+                }
+            }
+        }
+        if fired_rule.action == SigAction::Pass {
+            // a pass ends the packet's inspection and is never logged; it
+            // is not applied when a rule ranked before it dropped the packet
+            let dropped = out.iter().any(FiredRule::blocks);
+            if !dropped && fired_rule.flow_scope {
+                if let Some(f) = flow.as_mut() {
+                    f.flags |= flow_flags::PASS;
+                }
+            }
+            if !dropped {
+                fired_rule.silent = true;
+                out.push(fired_rule);
+            }
+            return AfterMatch::Stop;
+        }
+        if fired_rule.silent {
+            st.suppressed += 1;
+            if fired_rule.blocks() {
+                out.push(fired_rule);
+            }
+            return AfterMatch::Continue;
         }
         let max = if st.alert_max == 0 {
             PACKET_ALERT_MAX
@@ -462,7 +580,7 @@ impl Engine {
             return AfterMatch::Continue;
         }
         *fired += 1;
-        out.push(FiredRule { rule: ri, action });
+        out.push(fired_rule);
         AfterMatch::Continue
     }
 
@@ -513,6 +631,7 @@ impl Engine {
                 cx.packet,
                 Some(&mut *flow),
                 cx.now_ns,
+                true,
                 &mut fired,
                 out,
             ) {
@@ -600,6 +719,7 @@ impl Engine {
             return false;
         }
         st.vars = [0; 16];
+        st.stream_matched = false;
         for chain in &s.chains {
             let vars = &mut st.vars;
             let xform = &mut st.xform;
@@ -617,9 +737,22 @@ impl Engine {
             };
             // the payload of a TCP packet in a reassembled flow is read from
             // the stream window, unless the rule asks for packets
-            let use_stream = chain.buffer == BufferKind::Payload
+            let mut use_stream = chain.buffer == BufferKind::Payload
                 && p.tcp.is_some()
                 && s.payload_source != PayloadMode::Packet;
+            // before the session is set up, a packet whose payload the
+            // stream did not take (a SYN's data, an out-of-window segment)
+            // is inspected as a packet
+            if let (Some(w), Some((f, _))) = (stream, flow) {
+                if use_stream
+                    && w.new_from >= w.data.len()
+                    && !p.payload.is_empty()
+                    && !f.pkt_established
+                    && s.payload_source == PayloadMode::Either
+                {
+                    use_stream = false;
+                }
+            }
             let ok = match (chain.buffer, tx) {
                 // multi-instance buffers: any instance may match
                 (BufferKind::App(b), Some(tx)) => tx.each(b, &mut |bytes| inspect_at(bytes, 0, 0)),
@@ -628,7 +761,9 @@ impl Engine {
                     // Suricata inspects a TCP rule on the packet and on the
                     // stream; it fires once for the packet if either matches
                     let w = stream.expect("checked");
-                    inspect_at(w.data, w.base, w.new_from)
+                    let hit = inspect_at(w.data, w.base, w.new_from);
+                    st.stream_matched |= hit;
+                    hit
                 }
                 (BufferKind::Payload, _) if s.payload_source == PayloadMode::Stream => false,
                 (kind, _) => buffer(kind, p).is_some_and(|b| inspect_at(b, 0, 0)),

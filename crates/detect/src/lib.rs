@@ -33,7 +33,7 @@ pub mod transform;
 pub use app::{AppLayer, AppTx, TxValue};
 pub use compile::{BuildContext, KnownEvent, Rejection, RejectionKind};
 pub use engine::{
-    DetectState, Engine, FiredRule, LoadReport, PacketContext, StreamWindow, TxContext,
+    ActionClass, DetectState, Engine, FiredRule, LoadReport, PacketContext, StreamWindow, TxContext,
 };
 pub use profile::{RuleCost, RuleProfile};
 pub use sig::{Sig, SigAction, SigMeta};

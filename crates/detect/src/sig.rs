@@ -31,6 +31,12 @@ impl SigAction {
         }
     }
 
+    /// Whether the action drops the packet when inline (drop and every
+    /// reject).
+    pub fn blocks(self) -> bool {
+        !matches!(self, SigAction::Pass | SigAction::Alert)
+    }
+
     /// Rank in Suricata's default action order (pass > drop > reject > alert).
     pub fn order(self) -> u8 {
         match self {
@@ -361,6 +367,21 @@ pub struct Sig {
     pub suppress: Vec<Suppress>,
     /// threshold.config `rate_filter`.
     pub rate_filter: Option<crate::threshold::RateFilter>,
+}
+
+impl Sig {
+    /// A rule about addresses, ports and (application) protocol only
+    /// (`alert http any any -> any any (sid:1;)`, `pass ip 10.0.0.1 80 ->
+    /// any any`): like an IP-only rule, its drop or pass is about the flow.
+    pub fn header_only(&self) -> bool {
+        !self.tx_rule
+            && self.chains.is_empty()
+            && self.headers.is_empty()
+            && self.tx_checks.is_empty()
+            && self.bits_cond.is_empty()
+            && self.ints_cond.is_empty()
+            && self.flow.is_none()
+    }
 }
 
 /// A `suppress` entry compiled onto a rule.

@@ -47,8 +47,9 @@ fn key(track: Track, t: &TrackInput) -> TrackKey {
     match track {
         Track::BySrc => t.src.map(TrackKey::One).unwrap_or(TrackKey::None),
         Track::ByDst => t.dst.map(TrackKey::One).unwrap_or(TrackKey::None),
+        // an IP pair is the same in both directions
         Track::ByBoth => match (t.src, t.dst) {
-            (Some(s), Some(d)) => TrackKey::Two(s, d),
+            (Some(s), Some(d)) => TrackKey::Two(s.min(d), s.max(d)),
             _ => TrackKey::None,
         },
         Track::ByRule => TrackKey::None,

@@ -21,6 +21,7 @@ const HONOURED_KEYS: &[&str] = &[
     "classification-file",
     "reference-config-file",
     "threshold-file",
+    "action-order",
     "stream.midstream",
     "flow.memcap",
     "flow-timeouts.",

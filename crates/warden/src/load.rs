@@ -130,6 +130,19 @@ pub fn ruleset(cli: &Cli, cfg: &Config) -> Result<Loaded> {
         &classes,
         &crate::app_glue::known_app_event,
     );
+    if let Some(list) = cfg.get("action-order").and_then(|v| v.as_sequence()) {
+        let mut order = Vec::new();
+        for v in list {
+            let name = v.as_str().unwrap_or_default();
+            match warden_detect::ActionClass::parse(name) {
+                Some(c) => order.push(c),
+                None => bail!(
+                    "action-order: unknown action '{name}' (expected pass, drop, reject, alert)"
+                ),
+            }
+        }
+        engine.set_action_order(&order);
+    }
     if let Some(f) = cfg.get_str("threshold-file") {
         let path = cfg.resolve(std::path::Path::new(&f));
         let text = std::fs::read_to_string(&path)

@@ -388,7 +388,7 @@ impl Worker<'_> {
         if self.fired.is_empty() {
             return Ok(());
         }
-        self.c.alerts += self.fired.len() as u64;
+        self.c.alerts += logged(&self.fired);
         let name = app_proto_name(app);
         write_alerts(
             &mut self.eve,
@@ -423,7 +423,7 @@ impl Worker<'_> {
                 },
                 &mut self.fired,
             );
-            self.c.alerts += self.fired.len() as u64;
+            self.c.alerts += logged(&self.fired);
             return write_alerts(
                 &mut self.eve,
                 &mut self.fast,
@@ -492,7 +492,7 @@ impl Worker<'_> {
             p.tcp.is_some() && session,
             false,
         );
-        self.c.alerts += self.fired.len() as u64;
+        self.c.alerts += logged(&self.fired);
         let app_name = app_proto_name(app);
         let flow = self.flows.get(t.flow);
         write_alerts(
@@ -534,13 +534,7 @@ impl Worker<'_> {
         ts: Timestamp,
         index: u64,
     ) -> Result<()> {
-        let blocking = self.fired.iter().find(|f| {
-            matches!(
-                f.action,
-                SigAction::Drop | SigAction::Reject | SigAction::RejectDst | SigAction::RejectBoth
-            )
-        });
-        let Some(&rule) = blocking else {
+        let Some(&rule) = self.fired.iter().find(|f| f.blocks()) else {
             self.c.ips_accepted += 1;
             return Ok(());
         };
@@ -550,7 +544,10 @@ impl Worker<'_> {
         } else {
             self.c.ips_rejected += 1;
         }
-        self.flows.get_mut(flow).flags |= FLOW_DROPPED;
+        // a rule about packet properties drops the packet, not the flow
+        if rule.flow_scope {
+            self.flows.get_mut(flow).flags |= FLOW_DROPPED;
+        }
         let sig = self.engine.sig(rule.rule);
         let m = &sig.meta;
         let alert = warden_output::DropAlert {
@@ -563,7 +560,12 @@ impl Worker<'_> {
             severity: m.severity,
         };
         let fl = self.flows.get(flow);
-        write_drop(&mut self.eve, p, Some(fl), ts, index, "rules", Some(alert))
+        let reason = if rule.rate_filtered {
+            "threshold detection_filter"
+        } else {
+            "rules"
+        };
+        write_drop(&mut self.eve, p, Some(fl), ts, index, reason, Some(alert))
     }
 
     /// Pushes buffered EVE and fast.log lines to their files (live mode,
@@ -671,9 +673,14 @@ fn inspect_flow_packet(
     if p.tcp.is_some() {
         app.raw[d].clear();
     }
-    if !fired.is_empty() {
+    if fired.iter().any(FiredRule::logged) {
         flow.alerted = true;
     }
+}
+
+/// How many of the fired rules write an alert record.
+fn logged(fired: &[FiredRule]) -> u64 {
+    fired.iter().filter(|f| f.logged()).count() as u64
 }
 
 /// Runs transaction rules over the transactions this packet may have
@@ -1290,6 +1297,16 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
     if fired.is_empty() {
         return Ok(());
     }
+    // the packet's fate, as the alert's `verdict` and for the action of
+    // an alert whose rate filter changed it
+    let dropped = eve_opts.inline && fired.iter().any(FiredRule::blocks);
+    let verdict = if dropped {
+        "drop"
+    } else if fired.iter().any(|f| f.action == SigAction::Pass) {
+        "pass"
+    } else {
+        "alert"
+    };
     let unspecified = std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
     let has_ip = p.src_ip().is_some();
     let (src, dst) = (
@@ -1297,6 +1314,9 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
         p.dst_ip().unwrap_or(unspecified),
     );
     for (i, f) in fired.iter().enumerate() {
+        if !f.logged() {
+            continue;
+        }
         let s = engine.sig(f.rule);
         // the transaction the alert is about: the one a transaction rule
         // fired on, else the flow's latest (as Suricata's alert metadata)
@@ -1339,7 +1359,7 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
             r.payload_printable = eve_opts.payload_printable;
         }
         if eve_opts.verdict {
-            r.verdict = Some("alert");
+            r.verdict = Some(verdict);
         }
         if eve_opts.packet {
             r.packet = Some(p.frame);
@@ -1347,6 +1367,14 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
         }
         // IDS mode: drop and reject rules alert only; inline they block.
         r.action = match f.action {
+            // a rate filter's action is reported by what befell the packet
+            _ if f.rate_filtered => {
+                if dropped {
+                    "blocked"
+                } else {
+                    "allowed"
+                }
+            }
             SigAction::Pass => "pass",
             SigAction::Alert => "allowed",
             _ if eve_opts.inline => "blocked",
