@@ -227,6 +227,7 @@ fn compile_inner(
     let mut ints_cond: Vec<FlowintStep> = Vec::new();
     let mut ints_post: Vec<FlowintStep> = Vec::new();
     let mut noalert = false;
+    let mut pass_alerts = false;
     let mut threshold = None;
     let mut detection_filter = None;
     let mut explicit_fp: Option<ExplicitFastPattern> = None;
@@ -490,6 +491,7 @@ fn compile_inner(
                 tx_checks.push(TxCheck::AppEvent(event.into()));
             }
             RuleOption::Noalert => noalert = true,
+            RuleOption::Alert => pass_alerts = true,
             RuleOption::Threshold(t) => threshold = Some(*t),
             RuleOption::DetectionFilter(d) => detection_filter = Some(*d),
             RuleOption::Ttl(c) => header(&mut headers, &mut has_other, HeaderCheck::Ttl(*c)),
@@ -620,6 +622,7 @@ fn compile_inner(
         ints_cond,
         ints_post,
         noalert,
+        pass_alerts,
         threshold,
         detection_filter,
         fast_pattern,

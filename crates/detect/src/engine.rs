@@ -427,7 +427,8 @@ impl Engine {
             &mut candidates,
         );
         st.candidates_checked += candidates.len() as u64;
-        let mut fired = 0usize;
+        // the alert cap is per packet: count what earlier stages logged
+        let mut fired = out.iter().filter(|f| f.logged()).count();
         for &ri in &candidates {
             let s = &self.sigs[ri as usize];
             if let Some(a) = s.app {
@@ -558,7 +559,7 @@ impl Engine {
                 }
             }
             if !dropped {
-                fired_rule.silent = true;
+                fired_rule.silent = fired_rule.silent || !s.pass_alerts;
                 out.push(fired_rule);
             }
             return AfterMatch::Stop;
@@ -576,7 +577,12 @@ impl Engine {
             st.alert_max
         };
         if *fired >= max {
+            // past the alert cap the alert is lost, its action is not
             st.overflow += 1;
+            if fired_rule.blocks() {
+                fired_rule.silent = true;
+                out.push(fired_rule);
+            }
             return AfterMatch::Continue;
         }
         *fired += 1;
@@ -602,7 +608,8 @@ impl Engine {
         self.tx_prefilter
             .candidates(cx.app, cx.tx, &mut st.prefilter, &mut candidates);
         st.candidates_checked += candidates.len() as u64;
-        let mut fired = 0usize;
+        // the alert cap is per packet: count what earlier stages logged
+        let mut fired = out.iter().filter(|f| f.logged()).count();
         for &ri in &candidates {
             if cx.done.binary_search(&ri).is_ok() {
                 continue;

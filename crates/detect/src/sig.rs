@@ -338,6 +338,8 @@ pub struct Sig {
     /// `flowint` actions, applied in rule order when the rule matches.
     pub ints_post: Vec<FlowintStep>,
     pub noalert: bool,
+    /// `alert`: a matching `pass` rule is logged too.
+    pub pass_alerts: bool,
     pub threshold: Option<Threshold>,
     pub detection_filter: Option<DetectionFilter>,
     pub fast_pattern: Option<FastPattern>,

@@ -112,6 +112,9 @@ pub struct Flow {
     /// are set before the stream engine runs); for other protocols,
     /// traffic seen both ways including that packet.
     pub pkt_established: bool,
+    /// The TCP session state and flags are no longer updated: a verdict
+    /// dropped the flow, so its later packets never reach a receiver.
+    pub tcp_frozen: bool,
 }
 
 impl Flow {
@@ -332,7 +335,7 @@ impl FlowTable {
         } else {
             flow.pkts[0] > 0 && flow.pkts[1] > 0
         };
-        if let Some(flags) = tcp_flags {
+        if let Some(flags) = tcp_flags.filter(|_| !flow.tcp_frozen) {
             flow.tcp_flags[d] |= flags;
             if new {
                 flow.tcp = TcpTracker::start(flags, midstream);
@@ -395,6 +398,7 @@ impl FlowTable {
             icmp: [None; 2],
             alerted: false,
             pkt_established: false,
+            tcp_frozen: false,
         };
         let slot = match self.free.pop() {
             Some(s) => {

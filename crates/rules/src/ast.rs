@@ -564,6 +564,8 @@ pub enum RuleOption {
     DetectionFilter(DetectionFilter),
     /// `noalert`
     Noalert,
+    /// `alert`: a `pass` rule also logs an alert when it matches.
+    Alert,
     /// `prefilter`: use this keyword as the rule's prefilter.
     Prefilter,
     /// `tag`

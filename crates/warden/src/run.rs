@@ -74,6 +74,10 @@ struct Counters {
     reassembly_gaps: u64,
     ips_accepted: u64,
     ips_blocked: u64,
+    /// Dropped packets by cause (`ips.drop_reason.*`).
+    drop_rules: u64,
+    drop_flow: u64,
+    drop_threshold: u64,
     ips_rejected: u64,
     alerts: u64,
     /// Capture files that ended early on a damaged record.
@@ -293,6 +297,10 @@ impl Worker<'_> {
                     self.c.reassembly_gaps += st.direction(d).stats().gaps;
                 }
             }
+            // a flow picked up midstream with midstream off has no session:
+            // nothing of it is inspected as a stream at its end
+            let session =
+                self.opts.flow.midstream || f.tcp.state != warden_flow::TcpSessionState::None;
             if a.streams.is_some() {
                 let now = ns(ts);
                 for to_server in [true, false] {
@@ -301,7 +309,7 @@ impl Worker<'_> {
                     }
                     a.feed_ready(to_server, now);
                 }
-                for to_server in [true, false] {
+                for to_server in [true, false].into_iter().filter(|_| session) {
                     self.inspect_flow_end(a, &mut f, to_server, ts)?;
                 }
             }
@@ -310,7 +318,10 @@ impl Worker<'_> {
                 // ends here, any other open body (and its file) is cut
                 h.on_close();
             }
-            log_app_records(&mut self.eve, &self.opts.eve, a, &f, ts, None, true)?;
+            // a dropped flow's unfinished transactions never completed on
+            // the wire: they are not logged at its end
+            let flush = f.flags & FLOW_DROPPED == 0;
+            log_app_records(&mut self.eve, &self.opts.eve, a, &f, ts, None, flush)?;
             self.c.app.flow_ended(a, f.proto == 6);
         }
         if self.opts.eve.flow {
@@ -444,6 +455,7 @@ impl Worker<'_> {
         if self.opts.ips && flow.flags & FLOW_DROPPED != 0 {
             // a dropped flow stays dropped: no inspection
             self.c.ips_blocked += 1;
+            self.c.drop_flow += 1;
             self.last_verdict = crate::verdict::Verdict::Drop;
             let flow = self.flows.get(t.flow);
             return write_drop(&mut self.eve, p, Some(flow), ts, index, "flow drop", None);
@@ -546,7 +558,9 @@ impl Worker<'_> {
         }
         // a rule about packet properties drops the packet, not the flow
         if rule.flow_scope {
-            self.flows.get_mut(flow).flags |= FLOW_DROPPED;
+            let f = self.flows.get_mut(flow);
+            f.flags |= FLOW_DROPPED;
+            f.tcp_frozen = true;
         }
         let sig = self.engine.sig(rule.rule);
         let m = &sig.meta;
@@ -561,8 +575,10 @@ impl Worker<'_> {
         };
         let fl = self.flows.get(flow);
         let reason = if rule.rate_filtered {
+            self.c.drop_threshold += 1;
             "threshold detection_filter"
         } else {
+            self.c.drop_rules += 1;
             "rules"
         };
         write_drop(&mut self.eve, p, Some(fl), ts, index, reason, Some(alert))
@@ -1375,8 +1391,7 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
                     "allowed"
                 }
             }
-            SigAction::Pass => "pass",
-            SigAction::Alert => "allowed",
+            SigAction::Pass | SigAction::Alert => "allowed",
             _ if eve_opts.inline => "blocked",
             _ => "allowed",
         };
@@ -1436,6 +1451,12 @@ fn snapshot(
         ("ips.accepted", c.ips_accepted),
         ("ips.blocked", c.ips_blocked),
         ("ips.rejected", c.ips_rejected),
+        ("ips.drop_reason.flow_drop", c.drop_flow),
+        ("ips.drop_reason.rules", c.drop_rules),
+        (
+            "ips.drop_reason.threshold_detection_filter",
+            c.drop_threshold,
+        ),
         ("capture.file_errors", c.capture_file_errors),
     ];
     counters.extend(c.app.counters());

@@ -168,7 +168,6 @@ const OTHER: &[&str] = &[
     "mdns.authorities.rrname",
     "mdns.additionals.rrname",
     "mdns.response.rrname",
-    "alert",
     "pkt_data.size",
     "tcp.hdr_len",
     "ipv4.hdr_len",

@@ -1,4 +1,4 @@
-//! Post-detection keywords: threshold, detection_filter, noalert,
+//! Post-detection keywords: threshold, detection_filter, noalert, alert,
 //! prefilter, tag.
 
 use super::{items, none, req};
@@ -12,6 +12,7 @@ pub(super) fn parse(kw: &str, v: Option<&str>, at: usize) -> Option<PResult<Rule
         "threshold" => threshold(v, at),
         "detection_filter" => detection_filter(v, at),
         "noalert" => none(kw, v, at).map(|_| RuleOption::Noalert),
+        "alert" => none(kw, v, at).map(|_| RuleOption::Alert),
         "prefilter" => none(kw, v, at).map(|_| RuleOption::Prefilter),
         "tag" => tag(v, at),
         _ => return None,
