@@ -770,9 +770,10 @@ fn num_read(
     if endian == Endian::Dce {
         return Err(unsupported("dce byte order (needs DCE/RPC)"));
     }
-    if string.is_none() && !(1..=8).contains(&bytes) {
+    // 0 is accepted (a read of nothing yields 0), as Suricata does
+    if string.is_none() && bytes > 8 {
         return Err(invalid(format!(
-            "{bytes} bytes: binary reads take 1 to 8 bytes"
+            "{bytes} bytes: binary reads take 0 to 8 bytes"
         )));
     }
     Ok(NumRead {

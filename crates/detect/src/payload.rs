@@ -166,7 +166,9 @@ fn step(elems: &[Elem], i: usize, buf: &[u8], prev_end: usize, run: &mut ChainRu
             } else {
                 at + i64::from(read.bytes) + jump
             } + b.post_offset;
-            if new_pos < 0 || new_pos > buf.len() as i64 {
+            // a jump back before the buffer lands on its start (Suricata)
+            let new_pos = new_pos.max(0);
+            if new_pos > buf.len() as i64 {
                 return false;
             }
             step(elems, i + 1, buf, new_pos as usize, run)

@@ -313,14 +313,16 @@ impl Worker<'_> {
                     self.inspect_flow_end(a, &mut f, to_server, ts)?;
                 }
             }
-            if let Parser::Http(h) = &mut a.parse.parser {
-                // the connection is over: a body delimited by the close
-                // ends here, any other open body (and its file) is cut
-                h.on_close();
-            }
             // a dropped flow's unfinished transactions never completed on
             // the wire: they are not logged at its end
             let flush = f.flags & FLOW_DROPPED == 0;
+            if let Parser::Http(h) = &mut a.parse.parser {
+                // the connection is over: a body delimited by the close
+                // ends here, any other open body (and its file) is cut
+                if flush {
+                    h.on_close();
+                }
+            }
             log_app_records(&mut self.eve, &self.opts.eve, a, &f, ts, None, flush)?;
             self.c.app.flow_ended(a, f.proto == 6);
         }
