@@ -184,6 +184,14 @@ pub fn render_alert(out: &mut Vec<u8>, r: &AlertRecord<'_>) {
     }
     j.end_object();
 
+    if let Some(t) = &r.tunnel {
+        j.begin_object_key("tunnel");
+        j.ip("src_ip", t.src_ip);
+        j.ip("dest_ip", t.dest_ip);
+        j.raw_str_with("proto", |o| write_proto(o, t.proto));
+        j.u64("depth", u64::from(t.depth));
+        j.end_object();
+    }
     match r.app_object {
         Some(AppObject::Http(h)) => crate::eve_app::write_http_object(&mut j, h),
         Some(AppObject::Tls(t)) => crate::eve_app::write_tls_object(&mut j, t),

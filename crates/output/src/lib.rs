@@ -39,7 +39,7 @@ pub use record::{
     AlertRecord, AppHeader, AppObject, ContentRange, DnsAnswerEntry, DnsCode, DnsFields,
     DnsQueryEntry, DnsRData, DnsRecord, DropAlert, DropIp, DropL4, DropRecord, Endpoint,
     FileFields, FileinfoRecord, FlowRecord, FlowSummary, HttpFields, HttpRecord, PacketHeader,
-    RulesetTag, SourceTarget, TlsClientCert, TlsFields, TlsRecord,
+    RulesetTag, SourceTarget, TlsClientCert, TlsFields, TlsRecord, TunnelInfo,
 };
 pub use stats::{
     render_stats_into, CaptureStats, DecoderStats, DetectStats, EngineStats, FlowStats,

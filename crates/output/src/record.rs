@@ -91,6 +91,21 @@ pub struct AlertRecord<'a> {
     /// The engine's final verdict on the packet (`verdict: yes`):
     /// `"alert"`, `"drop"`, `"pass"`.
     pub verdict: Option<&'a str>,
+    /// For a packet decoded from inside a tunnel: the outer packet.
+    pub tunnel: Option<TunnelInfo>,
+}
+
+/// The outer packet of a tunnelled one, as the alert's `tunnel` object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TunnelInfo {
+    /// Source address of the outer packet.
+    pub src_ip: IpAddr,
+    /// Destination address of the outer packet.
+    pub dest_ip: IpAddr,
+    /// Outer IP protocol (4 = IP-in-IP, 41 = IPv6).
+    pub proto: u8,
+    /// Nesting depth of the outer packet (0 for the captured one).
+    pub depth: u8,
 }
 
 impl<'a> AlertRecord<'a> {
@@ -142,6 +157,7 @@ impl<'a> AlertRecord<'a> {
             ruleset: None,
             app_object: None,
             verdict: None,
+            tunnel: None,
         }
     }
 

@@ -66,6 +66,11 @@ struct Counters {
     vlan: u64,
     vlan_qinq: u64,
     nsh: u64,
+    /// IP-in-IP tunnels decoded, by (outer, inner) version.
+    ipv4_in_ipv4: u64,
+    ipv4_in_ipv6: u64,
+    ipv6_in_ipv4: u64,
+    ipv6_in_ipv6: u64,
     sll: u64,
     sll2: u64,
     ppp: u64,
@@ -118,6 +123,10 @@ pub(crate) struct Worker<'a> {
     fired: Vec<FiredRule>,
     /// For each fired rule, the transaction it fired on (transaction rules).
     fired_tx: Vec<Option<u64>>,
+    /// While a tunnelled packet is processed: its outer packet, and the
+    /// `pkt_src` its events carry.
+    tunnel: Option<warden_output::TunnelInfo>,
+    pkt_src: &'static str,
     eve: Eve,
     fast: Fast,
     /// Decoding settings of the next frame (live mode turns checksum
@@ -216,6 +225,8 @@ impl<'a> Worker<'a> {
             c: Counters::default(),
             fired: Vec::with_capacity(16),
             fired_tx: Vec::with_capacity(16),
+            tunnel: None,
+            pkt_src: "wire/pcap",
             eve,
             fast,
             decode_opts: opts.decode,
@@ -265,6 +276,9 @@ impl Worker<'_> {
             None
         };
         self.process(&p, data.len(), ts, index)?;
+        if let Some(t) = p.tunnel {
+            self.process_tunnelled(&p, t, ts, index)?;
+        }
         if let Some(dgram) = reassembled {
             // the rebuilt frame keeps the first fragment's link header
             let mut inner = decode(link, &dgram.frame, &self.decode_opts);
@@ -273,6 +287,46 @@ impl Worker<'_> {
             self.process(&inner, dgram.frame.len(), ts, index)?;
         }
         Ok(())
+    }
+
+    /// The IP packet inside an IP-in-IP tunnel: decoded and processed as a
+    /// packet of its own (its own flow, `pkt_src` "ipv4 tunnel" or "ipv6
+    /// tunnel", alerts naming the outer packet). A drop of either drops
+    /// the frame.
+    fn process_tunnelled(
+        &mut self,
+        outer: &Packet<'_>,
+        t: warden_packet::Tunnel<'_>,
+        ts: Timestamp,
+        index: u64,
+    ) -> Result<()> {
+        let (Some(src_ip), Some(dest_ip)) = (outer.src_ip(), outer.dst_ip()) else {
+            return Ok(());
+        };
+        let mut inner = decode(warden_packet::LinkType::RawIp, t.data, &self.decode_opts);
+        drop_invalid_ip_layer(&mut inner);
+        let outer_v4 = outer.ipv4.is_some();
+        match (outer_v4, t.version) {
+            (true, 4) => self.c.ipv4_in_ipv4 += 1,
+            (false, 4) => self.c.ipv4_in_ipv6 += 1,
+            (true, 6) => self.c.ipv6_in_ipv4 += 1,
+            _ => self.c.ipv6_in_ipv6 += 1,
+        }
+        self.tunnel = Some(warden_output::TunnelInfo {
+            src_ip,
+            dest_ip,
+            proto: outer.ip_proto.unwrap_or(0),
+            depth: 0,
+        });
+        self.pkt_src = if outer_v4 {
+            "ipv4 tunnel"
+        } else {
+            "ipv6 tunnel"
+        };
+        let r = self.process(&inner, t.data.len(), ts, index);
+        self.tunnel = None;
+        self.pkt_src = "wire/pcap";
+        r
     }
 
     /// Writes flow records for flows that timed out at `now`.
@@ -416,6 +470,7 @@ impl Worker<'_> {
             &self.opts.eve,
             Some((&*app, &self.fired_tx[..])),
             "stream (flow timeout)",
+            None,
         )
     }
 
@@ -449,7 +504,8 @@ impl Worker<'_> {
                 index,
                 &self.opts.eve,
                 None,
-                "wire/pcap",
+                self.pkt_src,
+                self.tunnel,
             );
         };
         let to_server = t.direction == Direction::ToServer;
@@ -521,7 +577,8 @@ impl Worker<'_> {
             index,
             &self.opts.eve,
             Some((&*app, &self.fired_tx[..])),
-            "wire/pcap",
+            self.pkt_src,
+            self.tunnel,
         )?;
         // then the records of finished transactions
         log_app_records(
@@ -1311,6 +1368,7 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
     eve_opts: &crate::config::EveOptions,
     app: Option<(&FlowApp, &[Option<u64>])>,
     pkt_src: &str,
+    tunnel: Option<warden_output::TunnelInfo>,
 ) -> Result<()> {
     if fired.is_empty() {
         return Ok(());
@@ -1356,6 +1414,7 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
         );
         r.pcap_cnt = (pcap_cnt != 0).then_some(pcap_cnt);
         r.pkt_src = pkt_src;
+        r.tunnel = tunnel;
         if !has_ip {
             r.ip_v = 0;
         }
@@ -1444,6 +1503,10 @@ fn snapshot(
     events.sort();
     let mut counters = vec![
         ("decoder.nsh", c.nsh),
+        ("decoder.ipv4_in_ipv4", c.ipv4_in_ipv4),
+        ("decoder.ipv4_in_ipv6", c.ipv4_in_ipv6),
+        ("decoder.ipv6_in_ipv4", c.ipv6_in_ipv4),
+        ("decoder.ipv6_in_ipv6", c.ipv6_in_ipv6),
         ("decoder.sll", c.sll),
         ("decoder.sll2", c.sll2),
         ("decoder.ppp", c.ppp),
