@@ -89,6 +89,11 @@ pub struct DetectState {
     pub profile: Option<crate::profile::RuleProfile>,
     /// The last verified rule matched payload in the reassembled stream.
     stream_matched: bool,
+    /// The stream is inspected inline (IPS): segment data is inspectable
+    /// as soon as it arrives, so a packet whose payload the stream did not
+    /// take (a retransmission, data overlapping the SYN) before the session
+    /// is set up is inspected on its own payload, to get its own verdict.
+    pub inline_stream: bool,
 }
 
 /// What the engine needs to know about the packet besides its bytes.
@@ -747,11 +752,11 @@ impl Engine {
             let mut use_stream = chain.buffer == BufferKind::Payload
                 && p.tcp.is_some()
                 && s.payload_source != PayloadMode::Packet;
-            // before the session is set up, a packet whose payload the
-            // stream did not take (a SYN's data, an out-of-window segment)
-            // is inspected as a packet
+            // inline, before the session is set up, a packet whose payload
+            // the stream did not take is inspected as a packet
             if let (Some(w), Some((f, _))) = (stream, flow) {
                 if use_stream
+                    && st.inline_stream
                     && w.new_from >= w.data.len()
                     && !p.payload.is_empty()
                     && !f.pkt_established

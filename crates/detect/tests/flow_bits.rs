@@ -199,11 +199,11 @@ fn app_protocol_rule_without_options_is_not_ip_only() {
 
 #[test]
 fn pass_rule_stops_inspection_for_the_rest_of_the_flow() {
+    // a pass about addresses and ports is about the flow
     let mut h = Harness::new(
         r#"alert udp any any -> any any (content:"bad"; sid:2;)
-pass udp any any -> any any (content:"trusted"; sid:1;)"#,
+pass udp any any -> any 53 (sid:1;)"#,
     );
-    assert_eq!(h.run(&udp(b"bad")), [2]);
     // pass wins over the alert on its own packet (and is not reported)
     assert!(h.run(&udp(b"trusted bad")).is_empty());
     assert!(h.run(&udp(b"bad")).is_empty());
@@ -211,7 +211,19 @@ pass udp any any -> any any (content:"trusted"; sid:1;)"#,
         .run(&udp_between(SERVER, 53, CLIENT, 1234, b"bad"))
         .is_empty());
     // other flows are still inspected
-    assert_eq!(h.run(&udp_between(OTHER, 1, SERVER, 53, b"bad")), [2]);
+    assert_eq!(h.run(&udp_between(OTHER, 1, SERVER, 54, b"bad")), [2]);
+}
+
+#[test]
+fn pass_on_packet_content_only_covers_the_packet() {
+    // as Suricata 8: a pass found in one packet's payload passes that
+    // packet, not its flow
+    let mut h = Harness::new(
+        r#"alert udp any any -> any any (content:"bad"; sid:2;)
+pass udp any any -> any any (content:"trusted"; sid:1;)"#,
+    );
+    assert!(h.run(&udp(b"trusted bad")).is_empty());
+    assert_eq!(h.run(&udp(b"bad")), [2]);
 }
 
 #[test]

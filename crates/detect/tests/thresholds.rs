@@ -173,3 +173,103 @@ fn flowbits_are_set_even_when_the_alert_is_suppressed() {
     assert!(h.run(&udp(b"a")).is_empty());
     assert_eq!(h.run(&udp(b"b")), [2]);
 }
+
+/// The threshold.config lines applied to a harness's engine.
+fn with_config(rules: &str, config: &str) -> Harness {
+    let mut e = engine(rules);
+    let parsed = warden_rules::parse_threshold_config(config, "t.config");
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+    let problems = e.apply_threshold_config(&parsed.entries, &warden_rules::Vars::default());
+    assert!(problems.is_empty(), "{problems:?}");
+    Harness::with_engine(e)
+}
+
+#[test]
+fn rate_filter_changes_the_action_after_count() {
+    let mut h = with_config(
+        r#"alert udp any any -> any any (content:"x"; sid:7;)"#,
+        "rate_filter gen_id 1, sig_id 7, track by_rule, count 1, seconds 60, new_action drop, timeout 10\n",
+    );
+    let first = h.fire(&udp(b"x"), true, None);
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].action, warden_detect::SigAction::Alert);
+    assert!(!first[0].rate_filtered);
+    let second = h.fire(&udp(b"x"), true, None);
+    assert_eq!(second[0].action, warden_detect::SigAction::Drop);
+    assert!(second[0].rate_filtered && second[0].logged());
+}
+
+#[test]
+fn rate_filter_pass_passes_the_flow_silently() {
+    let mut h = with_config(
+        r#"alert udp any any -> any 53 (sid:7;)"#,
+        "rate_filter gen_id 1, sig_id 7, track by_src, count 1, seconds 60, new_action pass, timeout 10\n",
+    );
+    assert_eq!(h.run(&udp(b"a")), [7]);
+    // the second match passes: no alert, and the flow is not inspected after
+    assert!(h.run(&udp(b"b")).is_empty());
+    assert!(h.run(&udp(b"c")).is_empty());
+}
+
+#[test]
+fn by_both_tracks_the_unordered_pair() {
+    let mut h = with_config(
+        r#"alert udp any any -> any any (content:"x"; sid:7;)"#,
+        "rate_filter gen_id 1, sig_id 7, track by_both, count 1, seconds 60, new_action drop, timeout 10\n",
+    );
+    assert!(!h.fire(&udp(b"x"), true, None)[0].rate_filtered);
+    // the reply is the same pair: over the count
+    let back = h.fire(&udp_between(SERVER, 53, CLIENT, 1234, b"x"), true, None);
+    assert!(back[0].rate_filtered);
+}
+
+#[test]
+fn a_suppressed_drop_still_drops() {
+    let mut h = with_config(
+        r#"drop udp any any -> any any (content:"x"; sid:7;)"#,
+        "suppress gen_id 1, sig_id 7, track by_src, ip 10.0.0.0/8\n",
+    );
+    let fired = h.fire(&udp(b"x"), true, None);
+    assert_eq!(fired.len(), 1);
+    assert!(!fired[0].logged() && fired[0].blocks());
+    assert_eq!(h.run(&udp(b"x")), Vec::<u32>::new());
+}
+
+#[test]
+fn drop_scope_follows_what_matched() {
+    // a packet property (dsize) drops the packet only; an address-only
+    // rule drops the flow
+    let mut h = Harness::new(
+        r#"drop udp any any -> any any (dsize:1; sid:1;)
+drop udp any any -> any 53 (sid:2;)"#,
+    );
+    let fired = h.fire(&udp(b"x"), true, None);
+    let scope: Vec<(u32, bool)> = fired
+        .iter()
+        .map(|f| (h.engine.sig(f.rule).meta.sid, f.flow_scope))
+        .collect();
+    assert_eq!(scope, [(1, false), (2, true)]);
+}
+
+#[test]
+fn action_order_reranks_rules() {
+    use warden_detect::ActionClass;
+    let rules = r#"alert udp any any -> any any (content:"x"; sid:1;)
+pass udp any any -> any any (content:"x"; sid:2;)
+drop udp any any -> any any (content:"x"; sid:3;)"#;
+    // default: the pass comes first and hides everything
+    let mut h = Harness::new(rules);
+    assert!(h.run(&udp(b"x")).is_empty());
+    // drop > pass > reject > alert: the drop alerts, the pass (not applied
+    // after a drop) still ends the packet's inspection
+    let mut e = engine(rules);
+    e.set_action_order(&[
+        ActionClass::Drop,
+        ActionClass::Pass,
+        ActionClass::Reject,
+        ActionClass::Alert,
+    ]);
+    let mut h = Harness::with_engine(e);
+    assert_eq!(h.run(&udp(b"x")), [3]);
+    assert_eq!(h.run(&udp(b"x")), [3]);
+}

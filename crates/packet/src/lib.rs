@@ -258,13 +258,16 @@ impl<'a> Packet<'a> {
     }
 }
 
-/// An IP packet carried directly in IP (see [`Packet::tunnel`]).
+/// A packet carried in IP (see [`Packet::tunnel`]): IP-in-IP, or GRE.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Tunnel<'a> {
-    /// Inner IP version (4 or 6).
+    /// Inner IP version (4 or 6); 0 for an Ethernet frame in GRE.
     pub version: u8,
-    /// The inner IP packet.
+    /// The inner packet.
     pub data: &'a [u8],
+    /// How to decode `data`: [`LinkType::RawIp`], or
+    /// [`LinkType::Ethernet`] for GRE transparent Ethernet bridging.
+    pub link: LinkType,
 }
 
 /// Decodes one frame captured on a link of type `link`.
@@ -342,6 +345,7 @@ pub(crate) fn decode_l4<'a>(
             icmp::decode_v6(p, data, pseudo, check)
         }
         proto::IPIP | proto::IPV6 => ip_in_ip(p, proto, data, matches!(pseudo, Pseudo::V6(..))),
+        proto::GRE => gre(p, data),
         _ => {}
     }
 }
@@ -380,7 +384,45 @@ fn ip_in_ip<'a>(p: &mut Packet<'a>, proto: u8, data: &'a [u8], over_v6: bool) {
     } else if data.is_empty() {
         return;
     }
-    p.tunnel = Some(Tunnel { version, data });
+    p.tunnel = Some(Tunnel {
+        version,
+        data,
+        link: LinkType::RawIp,
+    });
+}
+
+/// GRE (RFC 2784/2890, version 0): the header (with its optional
+/// checksum, key and sequence words) is skipped and an IPv4, IPv6 or
+/// Ethernet payload is offered as [`Packet::tunnel`]. Other payloads and
+/// version 1 (PPTP) are left undecoded.
+fn gre<'a>(p: &mut Packet<'a>, data: &'a [u8]) {
+    if data.len() < 4 {
+        return;
+    }
+    let flags = be16(data, 0);
+    if flags & 0x0007 != 0 {
+        return;
+    }
+    let mut len = 4;
+    for bit in [0x8000u16, 0x2000, 0x1000] {
+        if flags & bit != 0 {
+            len += 4;
+        }
+    }
+    let Some(inner) = data.get(len..).filter(|d| !d.is_empty()) else {
+        return;
+    };
+    let (version, link) = match be16(data, 2) {
+        0x0800 => (4, LinkType::RawIp),
+        0x86dd => (6, LinkType::RawIp),
+        0x6558 => (0, LinkType::Ethernet),
+        _ => return,
+    };
+    p.tunnel = Some(Tunnel {
+        version,
+        data: inner,
+        link,
+    });
 }
 
 #[inline]

@@ -206,6 +206,7 @@ impl<'a> Worker<'a> {
             state: {
                 let mut st = DetectState::default();
                 st.alert_max = opts.packet_alert_max;
+                st.inline_stream = opts.stream_inline;
                 st.profile = opts
                     .profile_rules
                     .then(|| RuleProfile::new(loaded.engine.len()));
@@ -289,7 +290,7 @@ impl Worker<'_> {
         Ok(())
     }
 
-    /// The IP packet inside an IP-in-IP tunnel: decoded and processed as a
+    /// The packet inside an IP-in-IP or GRE tunnel: decoded and processed as a
     /// packet of its own (its own flow, `pkt_src` "ipv4 tunnel" or "ipv6
     /// tunnel", alerts naming the outer packet). A drop of either drops
     /// the frame.
@@ -303,14 +304,15 @@ impl Worker<'_> {
         let (Some(src_ip), Some(dest_ip)) = (outer.src_ip(), outer.dst_ip()) else {
             return Ok(());
         };
-        let mut inner = decode(warden_packet::LinkType::RawIp, t.data, &self.decode_opts);
+        let mut inner = decode(t.link, t.data, &self.decode_opts);
         drop_invalid_ip_layer(&mut inner);
         let outer_v4 = outer.ipv4.is_some();
         match (outer_v4, t.version) {
             (true, 4) => self.c.ipv4_in_ipv4 += 1,
             (false, 4) => self.c.ipv4_in_ipv6 += 1,
             (true, 6) => self.c.ipv6_in_ipv4 += 1,
-            _ => self.c.ipv6_in_ipv6 += 1,
+            (false, 6) => self.c.ipv6_in_ipv6 += 1,
+            _ => {}
         }
         self.tunnel = Some(warden_output::TunnelInfo {
             src_ip,
@@ -351,10 +353,13 @@ impl Worker<'_> {
                     self.c.reassembly_gaps += st.direction(d).stats().gaps;
                 }
             }
-            // a flow picked up midstream with midstream off has no session:
-            // nothing of it is inspected as a stream at its end
-            let session =
-                self.opts.flow.midstream || f.tcp.state != warden_flow::TcpSessionState::None;
+            // a TCP flow whose handshake was never seen, with midstream
+            // off, has no session: nothing of it is inspected as a stream at
+            // its end
+            let syn_seen = (f.tcp_flags[0] | f.tcp_flags[1]) & warden_packet::tcp_flags::SYN != 0;
+            let session = self.opts.flow.midstream
+                || syn_seen
+                || f.tcp.state != warden_flow::TcpSessionState::None;
             if a.streams.is_some() {
                 let now = ns(ts);
                 for to_server in [true, false] {

@@ -127,9 +127,11 @@ impl Harness {
         with_flow: bool,
         stream: Option<StreamWindow<'_>>,
     ) -> Vec<u32> {
+        // what a user sees: the alerts logged (not silent drops or passes)
         let fired = self.fire(frame, with_flow, stream);
         fired
             .iter()
+            .filter(|f| f.logged())
             .map(|f| self.engine.sig(f.rule).meta.sid)
             .collect()
     }
