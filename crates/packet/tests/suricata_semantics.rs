@@ -134,3 +134,45 @@ fn ipv4_in_ipv6_wrong_version_and_too_small() {
     );
     assert!(dec(&f).has_event(E::Ipv6Ipv6InIpv6TooSmall));
 }
+
+/// GRE (bug-2576-04): the header and its optional words are skipped and
+/// the payload is offered as the tunnelled packet, with its link type.
+#[test]
+fn gre_payload_is_offered_as_a_tunnel() {
+    let inner = Builder::new().raw_ip().udp(
+        std::net::Ipv4Addr::new(10, 0, 0, 1).into(),
+        std::net::Ipv4Addr::new(10, 0, 0, 2).into(),
+        1,
+        2,
+        b"x",
+    );
+    let a: std::net::IpAddr = std::net::Ipv4Addr::new(192, 0, 2, 1).into();
+    let b: std::net::IpAddr = std::net::Ipv4Addr::new(192, 0, 2, 2).into();
+    // key present (K bit): 4 more header bytes
+    let mut gre = vec![0x20, 0x00, 0x08, 0x00, 0, 0, 0, 7];
+    gre.extend_from_slice(&inner);
+    let f = Builder::new().link(0x0800, &Builder::new().ip(a, b, 47, &gre));
+    let p = dec(&f);
+    let t = p.tunnel.expect("GRE over IPv4 carrying IPv4");
+    assert_eq!((t.version, t.link), (4, LinkType::RawIp));
+    let q = decode(t.link, t.data, &DecodeOptions::default());
+    assert_eq!(q.dst_port(), Some(2));
+
+    // transparent Ethernet bridging
+    let mut gre = vec![0x00, 0x00, 0x65, 0x58];
+    gre.extend_from_slice(&Builder::new().link(0x0800, &inner));
+    let f = Builder::new().link(0x0800, &Builder::new().ip(a, b, 47, &gre));
+    let p = dec(&f);
+    let t = p.tunnel.expect("GRE carrying Ethernet");
+    assert_eq!(t.link, LinkType::Ethernet);
+    assert_eq!(
+        decode(t.link, t.data, &DecodeOptions::default()).dst_port(),
+        Some(2)
+    );
+
+    // version 1 (PPTP) and truncated headers are left alone
+    for gre in [vec![0x30, 0x01, 0x88, 0x0b], vec![0x80, 0x00, 0x08]] {
+        let f = Builder::new().link(0x0800, &Builder::new().ip(a, b, 47, &gre));
+        assert!(dec(&f).tunnel.is_none());
+    }
+}

@@ -1450,13 +1450,8 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
         // IDS mode: drop and reject rules alert only; inline they block.
         r.action = match f.action {
             // a rate filter's action is reported by what befell the packet
-            _ if f.rate_filtered => {
-                if dropped {
-                    "blocked"
-                } else {
-                    "allowed"
-                }
-            }
+            _ if f.rate_filtered && dropped => "blocked",
+            _ if f.rate_filtered => "allowed",
             SigAction::Pass | SigAction::Alert => "allowed",
             _ if eve_opts.inline => "blocked",
             _ => "allowed",
