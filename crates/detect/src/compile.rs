@@ -228,6 +228,7 @@ fn compile_inner(
     let mut ints_post: Vec<FlowintStep> = Vec::new();
     let mut noalert = false;
     let mut pass_alerts = false;
+    let mut app_proto_cond = None;
     let mut threshold = None;
     let mut detection_filter = None;
     let mut explicit_fp: Option<ExplicitFastPattern> = None;
@@ -492,6 +493,18 @@ fn compile_inner(
             }
             RuleOption::Noalert => noalert = true,
             RuleOption::Alert => pass_alerts = true,
+            RuleOption::AppLayerProtocol { negated, name } => {
+                // only protocols warden detects can be compared; `failed`,
+                // `unknown` and undetected protocols are not honoured
+                let layer = match name.as_str() {
+                    "http_any" => Some(AppLayer::Http),
+                    n => warden_rules::AppProto::from_name(n).and_then(AppLayer::from_rule),
+                };
+                let Some(layer) = layer else {
+                    return Err(unsupported(format!("app-layer-protocol:{name}")));
+                };
+                app_proto_cond = Some((*negated, layer));
+            }
             RuleOption::Threshold(t) => threshold = Some(*t),
             RuleOption::DetectionFilter(d) => detection_filter = Some(*d),
             RuleOption::Ttl(c) => header(&mut headers, &mut has_other, HeaderCheck::Ttl(*c)),
@@ -600,6 +613,7 @@ fn compile_inner(
     // flows of that protocol.
     let ip_only = !has_other
         && app_layer.is_none()
+        && app_proto_cond.is_none()
         && bits_cond.is_empty()
         && sp.is_any()
         && dp.is_any()
@@ -623,6 +637,7 @@ fn compile_inner(
         ints_post,
         noalert,
         pass_alerts,
+        app_proto_cond,
         threshold,
         detection_filter,
         fast_pattern,

@@ -441,6 +441,12 @@ impl Engine {
                     continue;
                 }
             }
+            if let Some((negated, a)) = s.app_proto_cond {
+                match cx.app {
+                    Some(got) if (got == a) != negated => {}
+                    _ => continue,
+                }
+            }
             if cx.pseudo
                 && (s.payload_source == PayloadMode::Packet
                     || !s.chains.iter().any(|c| c.buffer == BufferKind::Payload))

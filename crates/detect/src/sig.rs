@@ -340,6 +340,9 @@ pub struct Sig {
     pub noalert: bool,
     /// `alert`: a matching `pass` rule is logged too.
     pub pass_alerts: bool,
+    /// `app-layer-protocol`: (negated, protocol). Holds once the flow's
+    /// protocol is detected and is (or, negated, is not) that protocol.
+    pub app_proto_cond: Option<(bool, crate::app::AppLayer)>,
     pub threshold: Option<Threshold>,
     pub detection_filter: Option<DetectionFilter>,
     pub fast_pattern: Option<FastPattern>,

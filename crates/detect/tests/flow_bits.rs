@@ -296,3 +296,18 @@ fn flowint_compares_two_variables() {
     assert!(h.run(&udp(b"a")).is_empty());
     assert_eq!(h.run(&udp(b"?")), [3]);
 }
+
+#[test]
+fn app_layer_protocol_needs_a_detected_protocol() {
+    let mut h = Harness::new(
+        r#"alert tcp any any -> any any (app-layer-protocol:!tls; sid:1;)
+alert tcp any any -> any any (app-layer-protocol:http; sid:2;)"#,
+    );
+    let mut s = Session::new(40000, 80);
+    // nothing detected yet: neither the protocol nor its negation holds
+    assert!(h.run(&s.client_data(b"GET")).is_empty());
+    h.app = Some(AppLayer::Http);
+    assert_eq!(h.run(&s.client_data(b"GET")), [1, 2]);
+    h.app = Some(AppLayer::Tls);
+    assert!(h.run(&s.client_data(b"x")).is_empty());
+}
