@@ -251,7 +251,14 @@ impl Worker<'_> {
                     self.c.reassembly_gaps += st.direction(d).stats().gaps;
                 }
             }
-            if a.streams.is_some() {
+            // a TCP flow that never saw a SYN or SYN/ACK, picked up
+            // midstream with midstream off, never had a session in
+            // Suricata: its end flushes and inspects no stream
+            let syn_seen = (f.tcp_flags[0] | f.tcp_flags[1]) & warden_packet::tcp_flags::SYN != 0;
+            let session = self.opts.flow.midstream
+                || f.tcp.state != warden_flow::TcpSessionState::None
+                || syn_seen;
+            if a.streams.is_some() && session {
                 let now = ns(ts);
                 for to_server in [true, false] {
                     if let Some(st) = a.streams.as_mut() {

@@ -650,3 +650,41 @@ fn unacknowledged_stream_bytes_are_inspected_at_flow_end() {
     assert_eq!(a2["pkt_src"], "stream (flow timeout)");
     assert_eq!(alert_sids(&ev).len(), 2);
 }
+
+#[test]
+fn a_lone_midstream_segment_alerts_once_not_again_at_flow_end() {
+    // one server → client data packet, no handshake, midstream off: the
+    // flow has no TCP session, so its end inspects no stream
+    let dir = tmpdir("lone");
+    let mut cap = Capture::new(1_700_000_000);
+    cap.push(warden_packet::build::tcp_v4(
+        [82, 165, 177, 154].into(),
+        [10, 16, 1, 11].into(),
+        80,
+        54186,
+        7000,
+        9000,
+        warden_packet::tcp_flags::ACK | warden_packet::tcp_flags::PSH,
+        b"HTTP/1.1 200 OK\r\n\r\nuid=0(root) gid=0(root)",
+    ));
+    let pcap = dir.join("lone.pcap");
+    cap.write(&pcap);
+    let rules = write(
+        &dir,
+        "r.rules",
+        "alert ip any any -> any any (content:\"uid=0|28|root|29|\"; flow:established; sid:1;)\n\
+         alert ip any any -> any any (content:\"uid=0|28|root|29|\"; flow:not_established; sid:2;)\n",
+    );
+    let out = run(&[
+        "-r",
+        pcap.to_str().unwrap(),
+        "-S",
+        rules.to_str().unwrap(),
+        "-l",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    assert_eq!(alert_sids(&events(&dir)), [2]);
+    let fast = std::fs::read_to_string(dir.join("fast.log")).unwrap();
+    assert_eq!(fast.lines().count(), 1, "{fast}");
+}
