@@ -194,6 +194,8 @@ fn compile_inner(
     let mut flow = None;
     let mut bits_cond = Vec::new();
     let mut bits_post = Vec::new();
+    let mut xbits_cond = Vec::new();
+    let mut xbits_post = Vec::new();
     let mut noalert = false;
     let mut threshold = None;
     let mut detection_filter = None;
@@ -382,6 +384,10 @@ fn compile_inner(
                     BitsCmd::NoAlert => noalert = true,
                 }
             }
+            RuleOption::Xbits(x) => {
+                has_other = true;
+                xbits(x, bits, &mut xbits_cond, &mut xbits_post, &mut noalert)?;
+            }
             RuleOption::Noalert => noalert = true,
             RuleOption::Threshold(t) => threshold = Some(*t),
             RuleOption::DetectionFilter(d) => detection_filter = Some(*d),
@@ -413,6 +419,9 @@ fn compile_inner(
             RuleOption::IcmpId(c) => header(&mut headers, &mut has_other, HeaderCheck::IcmpId(*c)),
             RuleOption::IcmpSeq(c) => {
                 header(&mut headers, &mut has_other, HeaderCheck::IcmpSeq(*c))
+            }
+            RuleOption::Icmpv6Mtu(c) => {
+                header(&mut headers, &mut has_other, HeaderCheck::Icmpv6Mtu(*c))
             }
             RuleOption::VlanId { cmp, layer } => header(
                 &mut headers,
@@ -466,8 +475,8 @@ fn compile_inner(
         (pick_fast_pattern(&chains, explicit_fp), None)
     };
     let meta = meta(rule, ctx);
-    let sets_bits = !bits_post.is_empty();
-    let reads_bits = !bits_cond.is_empty();
+    let sets_bits = !bits_post.is_empty() || !xbits_post.is_empty();
+    let reads_bits = !bits_cond.is_empty() || !xbits_cond.is_empty();
     // Suricata's IP-only rules: addresses (any protocol, ports `any`) and
     // nothing to inspect; thresholds and flowbit *actions* are allowed, a
     // flowbit condition is not.
@@ -490,6 +499,8 @@ fn compile_inner(
         chains,
         bits_cond,
         bits_post,
+        xbits_cond,
+        xbits_post,
         noalert,
         threshold,
         detection_filter,
@@ -829,6 +840,54 @@ fn meta(rule: &Rule, ctx: &BuildContext<'_>) -> SigMeta {
         file: rule.loc.file.clone(),
         line: rule.loc.line,
     }
+}
+
+/// Compiles one `xbits` option; `track tx` is not supported.
+fn xbits(
+    x: &warden_rules::Xbits,
+    bits: &mut BitNames,
+    cond: &mut Vec<crate::xbits::XbitsCond>,
+    post: &mut Vec<crate::xbits::XbitsAction>,
+    noalert: &mut bool,
+) -> Result<(), RejectionKind> {
+    use crate::xbits::{XbitOp, XbitTrack, XbitsAction, XbitsCond, DEFAULT_EXPIRE_SECS};
+    use warden_rules::BitsTrack;
+    let track = match x.track {
+        Some(BitsTrack::IpSrc) => XbitTrack::IpSrc,
+        Some(BitsTrack::IpDst) => XbitTrack::IpDst,
+        Some(BitsTrack::IpPair) => XbitTrack::IpPair,
+        Some(BitsTrack::Tx) => return Err(unsupported("xbits track tx")),
+        None if x.cmd == BitsCmd::NoAlert => XbitTrack::IpSrc,
+        None => return Err(invalid("xbits without track")),
+    };
+    let ids: Vec<u32> = x.names.iter().map(|n| bits.id(n)).collect();
+    let expire_secs = x.expire.unwrap_or(DEFAULT_EXPIRE_SECS);
+    let any = x.op == BitsOp::Or;
+    let op = match x.cmd {
+        BitsCmd::IsSet | BitsCmd::IsNotSet => {
+            cond.push(XbitsCond {
+                track,
+                ids,
+                any,
+                set: x.cmd == BitsCmd::IsSet,
+            });
+            return Ok(());
+        }
+        BitsCmd::NoAlert => {
+            *noalert = true;
+            return Ok(());
+        }
+        BitsCmd::Set => XbitOp::Set,
+        BitsCmd::Unset => XbitOp::Unset,
+        BitsCmd::Toggle => XbitOp::Toggle,
+    };
+    post.extend(ids.into_iter().map(|id| XbitsAction {
+        track,
+        id,
+        op,
+        expire_secs,
+    }));
+    Ok(())
 }
 
 /// The keyword of an option, for "not supported yet" reasons.

@@ -60,6 +60,8 @@ pub struct DetectState {
     xform: crate::transform::TransformScratch,
     /// Alerts kept per packet (`packet-alert-max`); 0 means the default.
     pub alert_max: usize,
+    /// `xbits` set by rules, per host or host pair.
+    pub xbits: crate::xbits::XbitStore,
 }
 
 /// What the engine needs to know about the packet besides its bytes.
@@ -342,6 +344,7 @@ impl Engine {
                 flow.as_ref().map(|(f, d)| (&**f, *d)),
                 None,
                 cx.stream,
+                cx.now_ns,
             ) {
                 continue;
             }
@@ -373,6 +376,9 @@ impl Engine {
         out: &mut Vec<FiredRule>,
     ) -> AfterMatch {
         let s = &self.sigs[ri as usize];
+        for a in &s.xbits_post {
+            st.xbits.apply(a, p, now_ns);
+        }
         if let Some(f) = flow.as_mut() {
             for a in &s.bits_post {
                 match *a {
@@ -466,7 +472,8 @@ impl Engine {
             // a transaction rule fires once per transaction, so its payload
             // part may match anywhere in the window, context included
             let stream = cx.stream.map(|w| StreamWindow { new_from: 0, ..w });
-            if !self.matches(s, st, cx.packet, Some((&*flow, dir)), Some(cx.tx), stream) {
+            let (p, f) = (cx.packet, Some((&*flow, dir)));
+            if !self.matches(s, st, p, f, Some(cx.tx), stream, cx.now_ns) {
                 continue;
             }
             if let Err(pos) = cx.done.binary_search(&ri) {
@@ -487,6 +494,7 @@ impl Engine {
         st.candidates = candidates;
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn matches(
         &self,
         s: &Sig,
@@ -495,6 +503,7 @@ impl Engine {
         flow: Option<(&Flow, Direction)>,
         tx: Option<&dyn AppTx>,
         stream: Option<StreamWindow<'_>>,
+        now_ns: i64,
     ) -> bool {
         if !proto_matches(s.proto, p) {
             return false;
@@ -520,6 +529,9 @@ impl Engine {
             }
         }
         if !header::check_all(&s.headers, p, flow) {
+            return false;
+        }
+        if !s.xbits_cond.iter().all(|c| st.xbits.check(c, p, now_ns)) {
             return false;
         }
         if !s.bits_cond.is_empty() {

@@ -251,6 +251,7 @@ pub enum HeaderCheck {
     Icode(IntCmp),
     IcmpId(IntCmp),
     IcmpSeq(IntCmp),
+    Icmpv6Mtu(IntCmp),
     Dsize(IntCmp),
     VlanId { cmp: IntCmp, layer: Option<i32> },
     VlanLayers(IntCmp),
@@ -299,6 +300,9 @@ pub struct Sig {
     pub chains: Vec<BufferChain>,
     pub bits_cond: Vec<BitsCond>,
     pub bits_post: Vec<BitsAction>,
+    /// `xbits` conditions and actions.
+    pub xbits_cond: Vec<crate::xbits::XbitsCond>,
+    pub xbits_post: Vec<crate::xbits::XbitsAction>,
     pub noalert: bool,
     pub threshold: Option<Threshold>,
     pub detection_filter: Option<DetectionFilter>,
