@@ -287,19 +287,20 @@ impl Worker<'_> {
     /// the flow record is written.
     fn end_flow(&mut self, mut f: Flow, ts: Timestamp, reason: &str) -> Result<()> {
         let mut app = self.apps.remove(&f.id);
+        // a TCP flow that never saw a SYN or SYN/ACK, picked up midstream
+        // with midstream off, never had a session in Suricata: its end
+        // flushes and inspects no stream, its record shows no TCP flags
+        let syn_seen = (f.tcp_flags[0] | f.tcp_flags[1]) & warden_packet::tcp_flags::SYN != 0;
+        let session = f.proto == 6
+            && (self.opts.flow.midstream
+                || f.tcp.state != warden_flow::TcpSessionState::None
+                || syn_seen);
         if let Some(a) = app.as_mut() {
             if let Some(st) = a.streams.as_mut() {
                 for d in [true, false] {
                     self.c.reassembly_gaps += st.direction(d).stats().gaps;
                 }
             }
-            // a TCP flow that never saw a SYN or SYN/ACK, picked up
-            // midstream with midstream off, never had a session in
-            // Suricata: its end flushes and inspects no stream
-            let syn_seen = (f.tcp_flags[0] | f.tcp_flags[1]) & warden_packet::tcp_flags::SYN != 0;
-            let session = self.opts.flow.midstream
-                || f.tcp.state != warden_flow::TcpSessionState::None
-                || syn_seen;
             if a.streams.is_some() && session {
                 let now = ns(ts);
                 for to_server in [true, false] {
@@ -322,7 +323,7 @@ impl Worker<'_> {
         }
         if self.opts.eve.flow {
             let name = app.as_ref().map(app_proto_name);
-            self.eve.flow(&flow_record(&f, ts, reason, name))?;
+            self.eve.flow(&flow_record(&f, ts, reason, name, session))?;
         }
         Ok(())
     }
@@ -1095,12 +1096,14 @@ fn flow_summary(fl: &Flow) -> FlowSummary {
     }
 }
 
-/// The EVE `flow` record of a finished flow.
+/// The EVE `flow` record of a finished flow; a TCP flow without a
+/// `session` (see [`Worker::end_flow`]) shows flags `00` and no state.
 fn flow_record<'a>(
     fl: &'a Flow,
     ts: Timestamp,
     reason: &'a str,
     app_proto: Option<&'a str>,
+    session: bool,
 ) -> FlowRecord<'a> {
     let counts = flow_summary(fl);
     let icmp = matches!(fl.proto, 1 | 58);
@@ -1128,14 +1131,16 @@ fn flow_record<'a>(
         } else {
             None
         },
-        tcp_flags: (fl.proto == 6).then(|| {
-            (
+        tcp_flags: match (fl.proto == 6, session) {
+            (true, true) => Some((
                 fl.tcp_flags[0] | fl.tcp_flags[1],
                 fl.tcp_flags[0],
                 fl.tcp_flags[1],
-            )
-        }),
-        tcp_state: (fl.proto == 6).then(|| fl.tcp.state.name()),
+            )),
+            (true, false) => Some((0, 0, 0)),
+            (false, _) => None,
+        },
+        tcp_state: session.then(|| fl.tcp.state.name()),
     }
 }
 

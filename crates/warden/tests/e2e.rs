@@ -686,9 +686,15 @@ fn a_lone_midstream_segment_alerts_once_not_again_at_flow_end() {
         dir.to_str().unwrap(),
     ]);
     assert!(out.status.success());
-    assert_eq!(alert_sids(&events(&dir)), [2]);
+    let ev = events(&dir);
+    assert_eq!(alert_sids(&ev), [2]);
     let fast = std::fs::read_to_string(dir.join("fast.log")).unwrap();
     assert_eq!(fast.lines().count(), 1, "{fast}");
+    // no session: the flow record shows no TCP flags and no TCP state
+    let flow = ev.iter().find(|e| e["event_type"] == "flow").unwrap();
+    assert_eq!(flow["tcp"]["tcp_flags"], "00");
+    assert_eq!(flow["tcp"]["tcp_flags_tc"], "00");
+    assert!(flow["tcp"].get("ack").is_none() && flow["tcp"].get("state").is_none());
 }
 
 #[test]
