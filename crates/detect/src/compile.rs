@@ -550,6 +550,12 @@ fn compile_inner(
                     .ok_or_else(|| unsupported(format!("decode-event {name}")))?;
                 header(&mut headers, &mut has_other, HeaderCheck::DecodeEvent(ev))
             }
+            RuleOption::StreamEvent(name) => {
+                let ev = warden_packet::StreamEvent::from_name(name).ok_or_else(|| {
+                    unsupported(format!("stream-event {name} (not raised by warden)"))
+                })?;
+                header(&mut headers, &mut has_other, HeaderCheck::StreamEvent(ev))
+            }
             RuleOption::FlowAge(c) => {
                 header(&mut headers, &mut has_other, HeaderCheck::FlowAge(*c))
             }

@@ -83,6 +83,7 @@ fn check(c: &HeaderCheck, p: &Packet<'_>, flow: Option<(&Flow, Direction)>) -> b
         }
         HeaderCheck::VlanLayers(c) => c.matches(u64::from(p.vlan_count)),
         HeaderCheck::DecodeEvent(e) => p.has_event(*e),
+        HeaderCheck::StreamEvent(e) => p.stream_events.contains(*e),
         HeaderCheck::FlowAge(c) => flow.is_some_and(|(f, _)| c.matches(f.age_secs().max(0) as u64)),
         HeaderCheck::FlowPkts(fc) => flow.is_some_and(|(f, d)| flow_count(fc, &f.pkts, d)),
         HeaderCheck::FlowBytes(fc) => flow.is_some_and(|(f, d)| flow_count(fc, &f.bytes, d)),

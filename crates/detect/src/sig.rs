@@ -256,6 +256,7 @@ pub enum HeaderCheck {
     VlanId { cmp: IntCmp, layer: Option<i32> },
     VlanLayers(IntCmp),
     DecodeEvent(warden_packet::DecodeEvent),
+    StreamEvent(warden_packet::StreamEvent),
     FlowAge(IntCmp),
     FlowPkts(warden_rules::FlowCount),
     FlowBytes(warden_rules::FlowCount),

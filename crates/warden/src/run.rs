@@ -72,6 +72,8 @@ struct Counters {
     chdlc: u64,
     defrag_reassembled: u64,
     reassembly_gaps: u64,
+    /// Packets the TCP session refused for their timestamp.
+    stream_invalid_timestamp: u64,
     ips_accepted: u64,
     ips_blocked: u64,
     ips_rejected: u64,
@@ -459,7 +461,21 @@ impl Worker<'_> {
         if let Some(i) = p.icmp() {
             flow.icmp[t.direction.index()].get_or_insert((i.icmp_type, i.code));
         }
-        if let Some(tcp) = &p.tcp {
+        // a packet the session refused for its timestamp is seen by
+        // detection (with the stream event) but not by the stream
+        let refused;
+        let p = if t.invalid_timestamp {
+            self.c.stream_invalid_timestamp += 1;
+            let mut marked = p.clone();
+            marked
+                .stream_events
+                .set(warden_packet::StreamEvent::PktInvalidTimestamp);
+            refused = marked;
+            &refused
+        } else {
+            p
+        };
+        if let Some(tcp) = p.tcp.as_ref().filter(|_| !t.invalid_timestamp) {
             flow.tcp
                 .observe(to_server, tcp.seq, tcp.flags, p.payload.len());
         }
@@ -473,7 +489,7 @@ impl Worker<'_> {
             }
         });
         if let Some(tcp) = &p.tcp {
-            if let Some(streams) = app.streams.as_mut() {
+            if let Some(streams) = app.streams.as_mut().filter(|_| !t.invalid_timestamp) {
                 streams.segment(to_server, tcp.seq, tcp.ack, tcp.flags, p.payload);
             }
             app.feed_ready(to_server, now);
@@ -1281,7 +1297,14 @@ fn track(
         proto,
         vlan: if p.vlan_count > 0 { vlan } else { [0, 0] },
     };
-    flows.track(&key, p.tcp.as_ref().map(|t| t.flags), len, now)
+    let tcp = p.tcp.as_ref();
+    flows.track_tcp(
+        &key,
+        tcp.map(|t| t.flags),
+        tcp.and_then(|t| t.options.timestamp),
+        len,
+        now,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1417,6 +1440,7 @@ fn snapshot(
         ("decoder.chdlc", c.chdlc),
         ("defrag.ipv4.reassembled", c.defrag_reassembled),
         ("tcp.reassembly_gap", c.reassembly_gaps),
+        ("stream.pkt_invalid_timestamp", c.stream_invalid_timestamp),
         ("ips.accepted", c.ips_accepted),
         ("ips.blocked", c.ips_blocked),
         ("ips.rejected", c.ips_rejected),
