@@ -176,6 +176,43 @@ fn corrupt_gzip_raises_event() {
 }
 
 #[test]
+fn too_many_content_codings_are_flagged_and_not_read() {
+    let req = b"GET / HTTP/1.1\r\nHost: h\r\n\r\n";
+    let plain = b"plain text";
+    let gz = gzip(plain);
+    let resp = |ce: &str| {
+        let mut r = format!(
+            "HTTP/1.1 200 OK\r\nContent-Encoding: {ce}\r\nContent-Length: {}\r\n\r\n",
+            gz.len()
+        )
+        .into_bytes();
+        r.extend_from_slice(&gz);
+        r
+    };
+    // two layers are read (identity, then gzip)
+    let p = replay_streams(cfg(), req, &resp("identity, gzip"), 0);
+    assert_eq!(txs(&p)[0].response_body(), Some(&plain[..]));
+    assert!(!txs(&p)[0].has_event(HttpEvent::TooManyEncodingLayers));
+    // a third is past the limit: the body stays as sent
+    let p = replay_streams(cfg(), req, &resp("identity, identity, gzip"), 0);
+    assert_eq!(txs(&p)[0].response_body(), Some(&gz[..]));
+    assert!(txs(&p)[0].has_event(HttpEvent::TooManyEncodingLayers));
+}
+
+#[test]
+fn unrecognized_authorization_scheme_is_flagged() {
+    let auth = |v: &str| {
+        let req = format!("GET / HTTP/1.1\r\nHost: h\r\nAuthorization: {v}\r\n\r\n");
+        let p = replay_streams(cfg(), req.as_bytes(), b"", 0);
+        txs(&p)[0].has_event(HttpEvent::RequestAuthUnrecognized)
+    };
+    assert!(auth("Turbo customAuthDataHere"));
+    assert!(!auth("Basic dXNlcjpwYXNz"));
+    assert!(!auth("digest username=\"u\""));
+    assert!(!auth("Bearer abc"));
+}
+
+#[test]
 fn pipelined_requests_pair_in_order() {
     let req = b"GET /1 HTTP/1.1\r\nHost: h\r\n\r\nGET /2 HTTP/1.1\r\nHost: h\r\n\r\nHEAD /3 HTTP/1.1\r\nHost: h\r\n\r\n";
     let resp = b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nAHTTP/1.1 301 Moved\r\nLocation: /x\r\nContent-Length: 2\r\n\r\nBBHTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n";

@@ -224,6 +224,8 @@ fn compile_inner(
     let mut flow = None;
     let mut bits_cond = Vec::new();
     let mut bits_post = Vec::new();
+    let mut xbits_cond = Vec::new();
+    let mut xbits_post = Vec::new();
     let mut ints_cond: Vec<FlowintStep> = Vec::new();
     let mut ints_post: Vec<FlowintStep> = Vec::new();
     let mut noalert = false;
@@ -464,6 +466,10 @@ fn compile_inner(
                     BitsCmd::NoAlert => noalert = true,
                 }
             }
+            RuleOption::Xbits(x) => {
+                has_other = true;
+                xbits(x, bits, &mut xbits_cond, &mut xbits_post, &mut noalert)?;
+            }
             RuleOption::Flowint(fi) => {
                 let step = flowint_step(fi, bits)?;
                 if step.is_action() {
@@ -536,6 +542,9 @@ fn compile_inner(
             RuleOption::IcmpSeq(c) => {
                 header(&mut headers, &mut has_other, HeaderCheck::IcmpSeq(*c))
             }
+            RuleOption::Icmpv6Mtu(c) => {
+                header(&mut headers, &mut has_other, HeaderCheck::Icmpv6Mtu(*c))
+            }
             RuleOption::VlanId { cmp, layer } => header(
                 &mut headers,
                 &mut has_other,
@@ -555,6 +564,12 @@ fn compile_inner(
                     })
                     .ok_or_else(|| unsupported(format!("decode-event {name}")))?;
                 header(&mut headers, &mut has_other, HeaderCheck::DecodeEvent(ev))
+            }
+            RuleOption::StreamEvent(name) => {
+                let ev = warden_packet::StreamEvent::from_name(name).ok_or_else(|| {
+                    unsupported(format!("stream-event {name} (not raised by warden)"))
+                })?;
+                header(&mut headers, &mut has_other, HeaderCheck::StreamEvent(ev))
             }
             RuleOption::FlowAge(c) => {
                 header(&mut headers, &mut has_other, HeaderCheck::FlowAge(*c))
@@ -604,8 +619,8 @@ fn compile_inner(
         tx_dir = tx_dir.join(TxDir::ToServer);
     }
     let meta = meta(rule, ctx);
-    let sets_bits = !bits_post.is_empty();
-    let reads_bits = !bits_cond.is_empty();
+    let sets_bits = !bits_post.is_empty() || !xbits_post.is_empty();
+    let reads_bits = !bits_cond.is_empty() || !xbits_cond.is_empty();
     // Suricata's IP-only rules: addresses (any protocol, ports `any`) and
     // nothing to inspect; thresholds and flowbit *actions* are allowed, a
     // flowbit condition is not. An application protocol (`alert http ...`)
@@ -633,6 +648,8 @@ fn compile_inner(
         chains,
         bits_cond,
         bits_post,
+        xbits_cond,
+        xbits_post,
         ints_cond,
         ints_post,
         noalert,
@@ -978,6 +995,54 @@ fn meta(rule: &Rule, ctx: &BuildContext<'_>) -> SigMeta {
         file: rule.loc.file.clone(),
         line: rule.loc.line,
     }
+}
+
+/// Compiles one `xbits` option; `track tx` is not supported.
+fn xbits(
+    x: &warden_rules::Xbits,
+    bits: &mut BitNames,
+    cond: &mut Vec<crate::xbits::XbitsCond>,
+    post: &mut Vec<crate::xbits::XbitsAction>,
+    noalert: &mut bool,
+) -> Result<(), RejectionKind> {
+    use crate::xbits::{XbitOp, XbitTrack, XbitsAction, XbitsCond, DEFAULT_EXPIRE_SECS};
+    use warden_rules::BitsTrack;
+    let track = match x.track {
+        Some(BitsTrack::IpSrc) => XbitTrack::IpSrc,
+        Some(BitsTrack::IpDst) => XbitTrack::IpDst,
+        Some(BitsTrack::IpPair) => XbitTrack::IpPair,
+        Some(BitsTrack::Tx) => return Err(unsupported("xbits track tx")),
+        None if x.cmd == BitsCmd::NoAlert => XbitTrack::IpSrc,
+        None => return Err(invalid("xbits without track")),
+    };
+    let ids: Vec<u32> = x.names.iter().map(|n| bits.id(n)).collect();
+    let expire_secs = x.expire.unwrap_or(DEFAULT_EXPIRE_SECS);
+    let any = x.op == BitsOp::Or;
+    let op = match x.cmd {
+        BitsCmd::IsSet | BitsCmd::IsNotSet => {
+            cond.push(XbitsCond {
+                track,
+                ids,
+                any,
+                set: x.cmd == BitsCmd::IsSet,
+            });
+            return Ok(());
+        }
+        BitsCmd::NoAlert => {
+            *noalert = true;
+            return Ok(());
+        }
+        BitsCmd::Set => XbitOp::Set,
+        BitsCmd::Unset => XbitOp::Unset,
+        BitsCmd::Toggle => XbitOp::Toggle,
+    };
+    post.extend(ids.into_iter().map(|id| XbitsAction {
+        track,
+        id,
+        op,
+        expire_secs,
+    }));
+    Ok(())
 }
 
 /// The keyword of an option, for "not supported yet" reasons.

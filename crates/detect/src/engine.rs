@@ -85,6 +85,8 @@ pub struct DetectState {
     xform: crate::transform::TransformScratch,
     /// Alerts kept per packet (`packet-alert-max`); 0 means the default.
     pub alert_max: usize,
+    /// `xbits` set by rules, per host or host pair.
+    pub xbits: crate::xbits::XbitStore,
     /// Per-rule costs (`--profile-rules`); `None` takes no timestamps.
     pub profile: Option<crate::profile::RuleProfile>,
     /// The last verified rule matched payload in the reassembled stream.
@@ -461,6 +463,7 @@ impl Engine {
                 flow.as_ref().map(|(f, d)| (&**f, *d)),
                 None,
                 cx.stream,
+                cx.now_ns,
             );
             if let (Some(t0), Some(prof)) = (t0, st.profile.as_mut()) {
                 prof.record(ri, matched, t0.elapsed());
@@ -503,6 +506,9 @@ impl Engine {
         out: &mut Vec<FiredRule>,
     ) -> AfterMatch {
         let s = &self.sigs[ri as usize];
+        for a in &s.xbits_post {
+            st.xbits.apply(a, p, now_ns);
+        }
         if let Some(f) = flow.as_mut() {
             for a in &s.bits_post {
                 match *a {
@@ -633,7 +639,8 @@ impl Engine {
             // part may match anywhere in the window, context included
             let stream = cx.stream.map(|w| StreamWindow { new_from: 0, ..w });
             let t0 = st.profile.is_some().then(Instant::now);
-            let matched = self.matches(s, st, cx.packet, Some((&*flow, dir)), Some(cx.tx), stream);
+            let (p, f) = (cx.packet, Some((&*flow, dir)));
+            let matched = self.matches(s, st, p, f, Some(cx.tx), stream, cx.now_ns);
             if let (Some(t0), Some(prof)) = (t0, st.profile.as_mut()) {
                 prof.record(ri, matched, t0.elapsed());
             }
@@ -659,6 +666,7 @@ impl Engine {
         st.candidates = candidates;
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn matches(
         &self,
         s: &Sig,
@@ -667,6 +675,7 @@ impl Engine {
         flow: Option<(&Flow, Direction)>,
         tx: Option<&dyn AppTx>,
         stream: Option<StreamWindow<'_>>,
+        now_ns: i64,
     ) -> bool {
         if !proto_matches(s.proto, p) {
             return false;
@@ -693,6 +702,9 @@ impl Engine {
             }
         }
         if !header::check_all(&s.headers, p, flow) {
+            return false;
+        }
+        if !s.xbits_cond.iter().all(|c| st.xbits.check(c, p, now_ns)) {
             return false;
         }
         if !s.bits_cond.is_empty() {

@@ -55,6 +55,14 @@ fn check(c: &HeaderCheck, p: &Packet<'_>, flow: Option<(&Flow, Direction)>) -> b
         HeaderCheck::Icode(c) => cmp(c, icmp.map(|i| u64::from(i.code))),
         HeaderCheck::IcmpId(c) => cmp(c, icmp.and_then(|i| i.id).map(u64::from)),
         HeaderCheck::IcmpSeq(c) => cmp(c, icmp.and_then(|i| i.seq).map(u64::from)),
+        // only present in ICMPv6 Packet Too Big messages
+        HeaderCheck::Icmpv6Mtu(c) => cmp(
+            c,
+            p.icmpv6
+                .as_ref()
+                .and_then(|i| i.packet_too_big_mtu())
+                .map(u64::from),
+        ),
         HeaderCheck::Dsize(c) => dsize(c, p.payload.len()),
         HeaderCheck::VlanId { cmp: c, layer } => {
             let ids = p.vlans();
@@ -75,6 +83,7 @@ fn check(c: &HeaderCheck, p: &Packet<'_>, flow: Option<(&Flow, Direction)>) -> b
         }
         HeaderCheck::VlanLayers(c) => c.matches(u64::from(p.vlan_count)),
         HeaderCheck::DecodeEvent(e) => p.has_event(*e),
+        HeaderCheck::StreamEvent(e) => p.stream_events.contains(*e),
         HeaderCheck::FlowAge(c) => flow.is_some_and(|(f, _)| c.matches(f.age_secs().max(0) as u64)),
         HeaderCheck::FlowPkts(fc) => flow.is_some_and(|(f, d)| flow_count(fc, &f.pkts, d)),
         HeaderCheck::FlowBytes(fc) => flow.is_some_and(|(f, d)| flow_count(fc, &f.bytes, d)),

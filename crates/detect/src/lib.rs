@@ -10,7 +10,8 @@
 //!   (plus the few rules without one).
 //! - [`payload`] verifies content, pcre, byte_* and isdataat chains with
 //!   Suricata's relative-match semantics; [`header`] the IP/TCP/ICMP header
-//!   keywords; [`threshold`] thresholds and detection filters.
+//!   keywords; [`threshold`] thresholds and detection filters; [`xbits`]
+//!   bits kept per host or host pair.
 //! - [`profile`] accounts per-rule verification cost for `--profile-rules`.
 //! - [`engine`] ties them together: [`Engine::inspect`] takes a decoded
 //!   packet and its flow and appends the rules that fired.
@@ -29,6 +30,7 @@ pub mod profile;
 pub mod sig;
 pub mod threshold;
 pub mod transform;
+pub mod xbits;
 
 pub use app::{AppLayer, AppTx, TxValue};
 pub use compile::{BuildContext, KnownEvent, Rejection, RejectionKind};

@@ -257,10 +257,12 @@ pub enum HeaderCheck {
     Icode(IntCmp),
     IcmpId(IntCmp),
     IcmpSeq(IntCmp),
+    Icmpv6Mtu(IntCmp),
     Dsize(IntCmp),
     VlanId { cmp: IntCmp, layer: Option<i32> },
     VlanLayers(IntCmp),
     DecodeEvent(warden_packet::DecodeEvent),
+    StreamEvent(warden_packet::StreamEvent),
     FlowAge(IntCmp),
     FlowPkts(warden_rules::FlowCount),
     FlowBytes(warden_rules::FlowCount),
@@ -333,6 +335,9 @@ pub struct Sig {
     pub chains: Vec<BufferChain>,
     pub bits_cond: Vec<BitsCond>,
     pub bits_post: Vec<BitsAction>,
+    /// `xbits` conditions and actions.
+    pub xbits_cond: Vec<crate::xbits::XbitsCond>,
+    pub xbits_post: Vec<crate::xbits::XbitsAction>,
     /// `flowint` conditions, checked while matching.
     pub ints_cond: Vec<FlowintStep>,
     /// `flowint` actions, applied in rule order when the rule matches.

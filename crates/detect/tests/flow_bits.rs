@@ -262,6 +262,40 @@ fn packet_alert_max_caps_alerts() {
 }
 
 #[test]
+fn xbits_cross_flows_per_host_pair_and_keep_address_families_apart() {
+    let rules = "alert ipv4 any any -> any any (content:\"SETFLOW\"; xbits:set,p,track ip_pair; sid:1;)\n\
+                 alert ip any any -> any any (content:\"HITFLOW\"; xbits:isset,p,track ip_pair; sid:2;)\n\
+                 alert ip any any -> any any (content:\"MISS\"; xbits:isnotset,p,track ip_pair; sid:3;)";
+    let mut h = Harness::new(rules);
+    let (a, b) = (CLIENT, SERVER);
+    assert_eq!(h.run(&udp_between(a, 1111, b, 2222, b"SETFLOW")), [1]);
+    // another flow between the same hosts, the other way round
+    assert_eq!(h.run(&udp_between(b, 53, a, 9999, b"HITFLOW")), [2]);
+    assert!(h.run(&udp_between(b, 53, a, 9999, b"MISS")).is_empty());
+    // IPv6 hosts whose address words look like the IPv4 ones: no bit
+    let (a6, b6) = (
+        "102:304::".parse::<std::net::IpAddr>().unwrap(),
+        "506:708::".parse::<std::net::IpAddr>().unwrap(),
+    );
+    let v6 = |payload: &[u8]| build::Builder::new().udp(a6, b6, 1111, 2222, payload);
+    assert!(h.run(&v6(b"HITFLOW")).is_empty());
+    assert_eq!(h.run(&v6(b"MISS")), [3]);
+}
+
+#[test]
+fn xbits_expire_in_packet_time_and_track_tx_is_refused() {
+    let rules = "alert udp any any -> any any (content:\"set\"; xbits:set,s,track ip_src,expire 10; sid:1;)\n\
+                 alert udp any any -> any any (content:\"check\"; xbits:isset,s,track ip_src; sid:2;)";
+    let mut h = Harness::new(rules);
+    let t0 = h.now_ns;
+    assert_eq!(h.run(&udp(b"set")), [1]);
+    assert_eq!(h.run_at(&udp(b"check"), t0 + 9 * SEC), [2]);
+    assert!(h.run_at(&udp(b"check"), t0 + 11 * SEC).is_empty());
+    let (_, report) = try_engine("alert udp any any -> any any (xbits:set,s,track tx; sid:9;)");
+    assert_eq!(report.loaded, 0);
+}
+
+#[test]
 fn flowint_counts_across_packets_and_compares() {
     let mut h = Harness::new(
         "alert udp any any -> any any (content:\"hit\"; flowint:hits,+,1; noalert; sid:1;)\n\

@@ -358,3 +358,25 @@ alert udp any any -> any any (stream_size:either,>=,0; sid:5;)";
     // not TCP: never
     assert!(h.run(&udp(b"x")).is_empty());
 }
+
+#[test]
+fn icmpv6_mtu_only_in_packet_too_big() {
+    let (a, z): (IpAddr, IpAddr) = (
+        "2001:db8::1".parse().unwrap(),
+        "2001:db8::2".parse().unwrap(),
+    );
+    let quoted = b().raw_ip().udp(z, a, 1, 2, b"x");
+    let r = "alert ipv6 any any -> any any (icmpv6.mtu:<1280; sid:1;)";
+    let ptb = |mtu: u32, code: u8| b().icmp(a, z, 2, code, mtu.to_be_bytes(), &quoted);
+    assert!(fires(r, &ptb(1200, 0)));
+    assert!(!fires(r, &ptb(1280, 0)));
+    // another code, another type, or ICMPv4 carry no MTU
+    assert!(!fires(r, &ptb(1200, 1)));
+    assert!(!fires(
+        r,
+        &b().icmp(a, z, 1, 0, 1200u32.to_be_bytes(), &quoted)
+    ));
+    let r4 = "alert ip any any -> any any (icmpv6.mtu:<1280; sid:1;)";
+    let v4 = b().icmp(ip(CLIENT), ip(SERVER), 3, 4, 1200u32.to_be_bytes(), b"");
+    assert!(!fires(r4, &v4));
+}

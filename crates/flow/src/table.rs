@@ -222,6 +222,9 @@ pub struct Tracked {
     pub direction: Direction,
     /// The flow was created by this packet.
     pub new: bool,
+    /// The session refused the packet for its TCP timestamp (see
+    /// [`TcpTracker::invalid_timestamp`]): its state was not advanced.
+    pub invalid_timestamp: bool,
 }
 
 /// The flow table.
@@ -293,6 +296,19 @@ impl FlowTable {
         len: usize,
         now_ns: i64,
     ) -> Option<Tracked> {
+        self.track_tcp(input, tcp_flags, None, len, now_ns)
+    }
+
+    /// [`FlowTable::track`] with the TCP timestamp option (value, echo)
+    /// of the packet, which the session validates.
+    pub fn track_tcp(
+        &mut self,
+        input: &KeyInput,
+        tcp_flags: Option<u8>,
+        tcp_ts: Option<(u32, u32)>,
+        len: usize,
+        now_ns: i64,
+    ) -> Option<Tracked> {
         let (key, src_is_lo) = FlowKey::from_input(input);
         let (slot, new) = match self.index.get(&key) {
             Some(&slot) => (slot, false),
@@ -335,10 +351,16 @@ impl FlowTable {
         } else {
             flow.pkts[0] > 0 && flow.pkts[1] > 0
         };
+        let mut invalid_timestamp = false;
         if let Some(flags) = tcp_flags.filter(|_| !flow.tcp_frozen) {
             flow.tcp_flags[d] |= flags;
             if new {
                 flow.tcp = TcpTracker::start(flags, midstream);
+                if flags & (SYN | ACK) == SYN {
+                    flow.tcp.note_syn_timestamp(tcp_ts);
+                }
+            } else if flow.tcp.invalid_timestamp(from_client, tcp_ts) {
+                invalid_timestamp = true;
             } else {
                 flow.tcp.update(TcpUpdate {
                     flags,
@@ -350,6 +372,7 @@ impl FlowTable {
             flow: FlowRef(slot),
             direction,
             new,
+            invalid_timestamp,
         })
     }
 

@@ -70,6 +70,9 @@ pub struct TcpTracker {
     fin_seen: [bool; 2],
     /// Client side, server side.
     seq: [Option<SideSeq>; 2],
+    /// The timestamp value of the client's SYN (`None`: no timestamp
+    /// option), which the server's answers must echo.
+    syn_tsval: Option<u32>,
 }
 
 impl TcpTracker {
@@ -88,6 +91,31 @@ impl TcpTracker {
             state,
             fin_seen: [false; 2],
             seq: [None; 2],
+            syn_tsval: None,
+        }
+    }
+
+    /// Records the timestamp option (value, echo) of the client's SYN.
+    pub fn note_syn_timestamp(&mut self, ts: Option<(u32, u32)>) {
+        self.syn_tsval = ts.map(|t| t.0);
+    }
+
+    /// Whether a packet with timestamp option `ts` must be refused for its
+    /// timestamp, as Suricata's stream engine does in SYN_SENT: a server
+    /// packet carrying a timestamp whose echo is neither 0 nor the client
+    /// SYN's value (or is not 0 when the SYN had no timestamp) is an
+    /// evasion attempt (`stream-event:pkt_invalid_timestamp`); the session
+    /// ignores it.
+    pub fn invalid_timestamp(&self, to_server: bool, ts: Option<(u32, u32)>) -> bool {
+        if self.state != TcpSessionState::SynSent || to_server {
+            return false;
+        }
+        let Some((_, echo)) = ts else {
+            return false;
+        };
+        match self.syn_tsval {
+            Some(v) => v != 0 && echo != 0 && echo != v,
+            None => echo != 0,
         }
     }
 
@@ -192,6 +220,21 @@ mod tests {
     #[test]
     fn midstream_pickup_is_policy() {
         assert_eq!(TcpTracker::start(ACK, false).state, TcpSessionState::None);
+        // in SYN_SENT a server packet must echo the SYN's timestamp
+        let mut t = TcpTracker::start(SYN, false);
+        t.note_syn_timestamp(Some((777, 0)));
+        assert!(t.invalid_timestamp(false, Some((100, 100))));
+        assert!(!t.invalid_timestamp(false, Some((100, 777))));
+        assert!(!t.invalid_timestamp(false, Some((100, 0))));
+        assert!(!t.invalid_timestamp(false, None));
+        assert!(!t.invalid_timestamp(true, Some((100, 100))));
+        t.note_syn_timestamp(None);
+        assert!(t.invalid_timestamp(false, Some((100, 5))));
+        t.update(TcpUpdate {
+            flags: SYN | ACK,
+            to_server: false,
+        });
+        assert!(!t.invalid_timestamp(false, Some((100, 5))));
         assert_eq!(
             TcpTracker::start(ACK, true).state,
             TcpSessionState::Established

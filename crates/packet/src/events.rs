@@ -186,9 +186,75 @@ impl std::fmt::Debug for DecodeEvents {
     }
 }
 
+/// An anomaly the TCP stream layer found in a packet, named as Suricata's
+/// `stream-event:<name>`. The decoder never raises these: the pipeline sets
+/// them on [`crate::Packet::stream_events`] once the session has seen the
+/// packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum StreamEvent {
+    /// In SYN_SENT, a server packet whose TCP timestamp echo is not the
+    /// client SYN's timestamp: `pkt_invalid_timestamp`.
+    PktInvalidTimestamp,
+}
+
+impl StreamEvent {
+    /// Every stream event warden raises.
+    pub const ALL: &'static [StreamEvent] = &[StreamEvent::PktInvalidTimestamp];
+
+    /// The name after `stream-event:` (and after `stream.` in stats).
+    pub const fn name(self) -> &'static str {
+        match self {
+            StreamEvent::PktInvalidTimestamp => "pkt_invalid_timestamp",
+        }
+    }
+
+    /// Resolves a rule's `stream-event:` value (with or without `stream.`).
+    pub fn from_name(name: &str) -> Option<StreamEvent> {
+        let name = name.trim();
+        let name = name.strip_prefix("stream.").unwrap_or(name);
+        StreamEvent::ALL
+            .iter()
+            .copied()
+            .find(|e| e.name().eq_ignore_ascii_case(name))
+    }
+}
+
+/// A set of [`StreamEvent`]s (one bit each).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct StreamEvents(u8);
+
+impl StreamEvents {
+    /// Adds `event`.
+    pub fn set(&mut self, event: StreamEvent) {
+        self.0 |= 1 << (event as u8);
+    }
+
+    /// Whether `event` was raised.
+    pub const fn contains(&self, event: StreamEvent) -> bool {
+        self.0 & (1 << (event as u8)) != 0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stream_event_names_round_trip() {
+        for &e in StreamEvent::ALL {
+            assert_eq!(StreamEvent::from_name(e.name()), Some(e));
+            let mut s = StreamEvents::default();
+            assert!(!s.contains(e));
+            s.set(e);
+            assert!(s.contains(e));
+        }
+        assert_eq!(
+            StreamEvent::from_name("stream.pkt_invalid_timestamp"),
+            Some(StreamEvent::PktInvalidTimestamp)
+        );
+        assert_eq!(StreamEvent::from_name("3whs_ack_in_wrong_dir"), None);
+    }
 
     #[test]
     fn names_round_trip_and_fit_in_bitset() {

@@ -24,6 +24,17 @@ pub struct Icmp<'a> {
     pub header: &'a [u8],
 }
 
+impl Icmp<'_> {
+    /// The MTU an ICMPv6 Packet Too Big message (type 2, code 0) reports.
+    pub fn packet_too_big_mtu(&self) -> Option<u32> {
+        if self.icmp_type != 2 || self.code != 0 {
+            return None;
+        }
+        let b = self.header.get(4..8)?;
+        Some(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+}
+
 /// ICMPv4 types with an id/sequence pair: echo, timestamp, information
 /// and address-mask requests and replies.
 fn v4_has_id_seq(t: u8) -> bool {

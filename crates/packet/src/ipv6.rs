@@ -122,7 +122,8 @@ pub(crate) fn decode<'a>(p: &mut Packet<'a>, data: &'a [u8], opts: &DecodeOption
         }
     }
     let fragment = h.ext.fragment.is_some_and(|f| f.more || f.offset != 0);
-    let stop = h.ext.esp || nh == proto::IPV6_NONXT;
+    // a truncated header chain is not decoded further
+    let stop = h.ext.esp || nh == proto::IPV6_NONXT || p.has_event(DecodeEvent::Ipv6TruncExthdr);
     p.ipv6 = Some(h);
     p.ip_proto = Some(nh);
     if fragment || stop {
@@ -142,6 +143,14 @@ fn walk_ext<'a>(
 ) -> (u8, &'a [u8]) {
     let mut dh_since_rh = 0u8;
     for _ in 0..MAX_EXT_HEADERS {
+        // After an extension header, whatever follows (an upper layer
+        // included) needs at least two bytes; an unfragmented packet
+        // ending sooner has a truncated header chain (Suricata's rule).
+        let in_fragment = ext.fragment.is_some_and(|f| f.more || f.offset != 0);
+        if ext.count > 0 && nh != proto::IPV6_NONXT && !in_fragment && d.len() < 2 {
+            p.set_event(DecodeEvent::Ipv6TruncExthdr);
+            return (nh, d);
+        }
         match nh {
             proto::HOPOPT | proto::IPV6_ROUTE | proto::IPV6_OPTS => {
                 if d.len() < 8 {

@@ -43,7 +43,7 @@ pub mod vlan;
 
 use std::net::IpAddr;
 
-pub use events::{DecodeEvent, DecodeEvents};
+pub use events::{DecodeEvent, DecodeEvents, StreamEvent, StreamEvents};
 pub use icmp::Icmp;
 pub use ipv4::{Ipv4, Ipv4Options};
 pub use ipv6::{Ipv6, Ipv6ExtHeaders, Ipv6Fragment};
@@ -155,6 +155,9 @@ pub struct Packet<'a> {
     /// is decoded separately, as Suricata's tunnel packet, by decoding
     /// `data` with [`LinkType::RawIp`].
     pub tunnel: Option<Tunnel<'a>>,
+    /// Anomalies the TCP stream layer found in this packet (set by the
+    /// pipeline after decoding; always empty from [`decode`]).
+    pub stream_events: StreamEvents,
     /// L4 payload: for TCP/UDP/ICMP the bytes after their header, otherwise
     /// the L3 payload; bounded by the IP length (never link padding).
     pub payload: &'a [u8],
@@ -178,6 +181,7 @@ impl<'a> Packet<'a> {
             icmpv4: None,
             icmpv6: None,
             tunnel: None,
+            stream_events: StreamEvents::default(),
             payload: &[],
         }
     }

@@ -392,6 +392,25 @@ fn ipv6_extension_chain_and_fragment() {
     let p = dec(&f);
     assert!(p.has_event(E::Ipv6RhType0));
     assert!(p.has_event(E::Ipv6TruncExthdr));
+
+    // an unfragmented packet whose header chain ends with fewer than two
+    // bytes after an extension header: truncated chain, TCP not decoded
+    for tail in [&[][..], &[0x12][..]] {
+        let mut l4 = vec![6u8, 0, 0, 0, 0, 0, 0, 7];
+        l4.extend_from_slice(tail);
+        let f = Builder::new().link(0x86dd, &Builder::new().ip(A6.into(), B6.into(), 44, &l4));
+        let p = dec(&f);
+        assert_eq!(
+            events(&p),
+            ["ipv6.trunc_exthdr", "ipv6.exthdr_useless_fh"],
+            "{tail:?}"
+        );
+        assert!(p.tcp.is_none());
+    }
+    // ... but a first fragment may end right after its fragment header
+    let l4 = [6u8, 0, 0, 1, 0, 0, 0, 7];
+    let f = Builder::new().link(0x86dd, &Builder::new().ip(A6.into(), B6.into(), 44, &l4));
+    assert!(!dec(&f).has_event(E::Ipv6TruncExthdr));
 }
 
 #[test]

@@ -510,6 +510,8 @@ pub enum RuleOption {
     IcmpId(IntCmp),
     /// `icmp_seq`
     IcmpSeq(IntCmp),
+    /// `icmpv6.mtu`
+    Icmpv6Mtu(IntCmp),
     /// `vlan.id`
     VlanId {
         /// Comparison on the id.

@@ -62,6 +62,12 @@ fn integer_keywords() {
             65535,
         ),
         (
+            "icmpv6.mtu",
+            "<1280",
+            RuleOption::Icmpv6Mtu(c(CmpOp::Lt, 1280, 0)),
+            u64::from(u32::MAX),
+        ),
+        (
             "dsize",
             "!100-200",
             RuleOption::Dsize(c(CmpOp::NotRange, 100, 200)),

@@ -77,6 +77,8 @@ struct Counters {
     chdlc: u64,
     defrag_reassembled: u64,
     reassembly_gaps: u64,
+    /// Packets the TCP session refused for their timestamp.
+    stream_invalid_timestamp: u64,
     ips_accepted: u64,
     ips_blocked: u64,
     /// Dropped packets by cause (`ips.drop_reason.*`).
@@ -347,20 +349,21 @@ impl Worker<'_> {
     /// the flow record is written.
     fn end_flow(&mut self, mut f: Flow, ts: Timestamp, reason: &str) -> Result<()> {
         let mut app = self.apps.remove(&f.id);
+        // a TCP flow that never saw a SYN or SYN/ACK, picked up midstream
+        // with midstream off, never had a session in Suricata: its end
+        // flushes and inspects no stream, its record shows no TCP flags
+        let syn_seen = (f.tcp_flags[0] | f.tcp_flags[1]) & warden_packet::tcp_flags::SYN != 0;
+        let session = f.proto == 6
+            && (self.opts.flow.midstream
+                || f.tcp.state != warden_flow::TcpSessionState::None
+                || syn_seen);
         if let Some(a) = app.as_mut() {
             if let Some(st) = a.streams.as_mut() {
                 for d in [true, false] {
                     self.c.reassembly_gaps += st.direction(d).stats().gaps;
                 }
             }
-            // a TCP flow whose handshake was never seen, with midstream
-            // off, has no session: nothing of it is inspected as a stream at
-            // its end
-            let syn_seen = (f.tcp_flags[0] | f.tcp_flags[1]) & warden_packet::tcp_flags::SYN != 0;
-            let session = self.opts.flow.midstream
-                || syn_seen
-                || f.tcp.state != warden_flow::TcpSessionState::None;
-            if a.streams.is_some() {
+            if a.streams.is_some() && session {
                 let now = ns(ts);
                 for to_server in [true, false] {
                     if let Some(st) = a.streams.as_mut() {
@@ -387,7 +390,7 @@ impl Worker<'_> {
         }
         if self.opts.eve.flow {
             let name = app.as_ref().map(app_proto_name);
-            self.eve.flow(&flow_record(&f, ts, reason, name))?;
+            self.eve.flow(&flow_record(&f, ts, reason, name, session))?;
         }
         Ok(())
     }
@@ -526,7 +529,21 @@ impl Worker<'_> {
         if let Some(i) = p.icmp() {
             flow.icmp[t.direction.index()].get_or_insert((i.icmp_type, i.code));
         }
-        if let Some(tcp) = &p.tcp {
+        // a packet the session refused for its timestamp is seen by
+        // detection (with the stream event) but not by the stream
+        let refused;
+        let p = if t.invalid_timestamp {
+            self.c.stream_invalid_timestamp += 1;
+            let mut marked = p.clone();
+            marked
+                .stream_events
+                .set(warden_packet::StreamEvent::PktInvalidTimestamp);
+            refused = marked;
+            &refused
+        } else {
+            p
+        };
+        if let Some(tcp) = p.tcp.as_ref().filter(|_| !t.invalid_timestamp) {
             flow.tcp
                 .observe(to_server, tcp.seq, tcp.flags, p.payload.len());
         }
@@ -540,7 +557,7 @@ impl Worker<'_> {
             }
         });
         if let Some(tcp) = &p.tcp {
-            if let Some(streams) = app.streams.as_mut() {
+            if let Some(streams) = app.streams.as_mut().filter(|_| !t.invalid_timestamp) {
                 streams.segment(to_server, tcp.seq, tcp.ack, tcp.flags, p.payload);
             }
             app.feed_ready(to_server, now);
@@ -1175,12 +1192,14 @@ fn flow_summary(fl: &Flow) -> FlowSummary {
     }
 }
 
-/// The EVE `flow` record of a finished flow.
+/// The EVE `flow` record of a finished flow; a TCP flow without a
+/// `session` (see [`Worker::end_flow`]) shows flags `00` and no state.
 fn flow_record<'a>(
     fl: &'a Flow,
     ts: Timestamp,
     reason: &'a str,
     app_proto: Option<&'a str>,
+    session: bool,
 ) -> FlowRecord<'a> {
     let counts = flow_summary(fl);
     let icmp = matches!(fl.proto, 1 | 58);
@@ -1208,14 +1227,16 @@ fn flow_record<'a>(
         } else {
             None
         },
-        tcp_flags: (fl.proto == 6).then(|| {
-            (
+        tcp_flags: match (fl.proto == 6, session) {
+            (true, true) => Some((
                 fl.tcp_flags[0] | fl.tcp_flags[1],
                 fl.tcp_flags[0],
                 fl.tcp_flags[1],
-            )
-        }),
-        tcp_state: (fl.proto == 6).then(|| fl.tcp.state.name()),
+            )),
+            (true, false) => Some((0, 0, 0)),
+            (false, _) => None,
+        },
+        tcp_state: session.then(|| fl.tcp.state.name()),
     }
 }
 
@@ -1356,7 +1377,14 @@ fn track(
         proto,
         vlan: if p.vlan_count > 0 { vlan } else { [0, 0] },
     };
-    flows.track(&key, p.tcp.as_ref().map(|t| t.flags), len, now)
+    let tcp = p.tcp.as_ref();
+    flows.track_tcp(
+        &key,
+        tcp.map(|t| t.flags),
+        tcp.and_then(|t| t.options.timestamp),
+        len,
+        now,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1513,6 +1541,7 @@ fn snapshot(
         ("decoder.chdlc", c.chdlc),
         ("defrag.ipv4.reassembled", c.defrag_reassembled),
         ("tcp.reassembly_gap", c.reassembly_gaps),
+        ("stream.pkt_invalid_timestamp", c.stream_invalid_timestamp),
         ("ips.accepted", c.ips_accepted),
         ("ips.blocked", c.ips_blocked),
         ("ips.rejected", c.ips_rejected),

@@ -654,6 +654,50 @@ fn unacknowledged_stream_bytes_are_inspected_at_flow_end() {
 }
 
 #[test]
+fn a_lone_midstream_segment_alerts_once_not_again_at_flow_end() {
+    // one server → client data packet, no handshake, midstream off: the
+    // flow has no TCP session, so its end inspects no stream
+    let dir = tmpdir("lone");
+    let mut cap = Capture::new(1_700_000_000);
+    cap.push(warden_packet::build::tcp_v4(
+        [82, 165, 177, 154].into(),
+        [10, 16, 1, 11].into(),
+        80,
+        54186,
+        7000,
+        9000,
+        warden_packet::tcp_flags::ACK | warden_packet::tcp_flags::PSH,
+        b"HTTP/1.1 200 OK\r\n\r\nuid=0(root) gid=0(root)",
+    ));
+    let pcap = dir.join("lone.pcap");
+    cap.write(&pcap);
+    let rules = write(
+        &dir,
+        "r.rules",
+        "alert ip any any -> any any (content:\"uid=0|28|root|29|\"; flow:established; sid:1;)\n\
+         alert ip any any -> any any (content:\"uid=0|28|root|29|\"; flow:not_established; sid:2;)\n",
+    );
+    let out = run(&[
+        "-r",
+        pcap.to_str().unwrap(),
+        "-S",
+        rules.to_str().unwrap(),
+        "-l",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let ev = events(&dir);
+    assert_eq!(alert_sids(&ev), [2]);
+    let fast = std::fs::read_to_string(dir.join("fast.log")).unwrap();
+    assert_eq!(fast.lines().count(), 1, "{fast}");
+    // no session: the flow record shows no TCP flags and no TCP state
+    let flow = ev.iter().find(|e| e["event_type"] == "flow").unwrap();
+    assert_eq!(flow["tcp"]["tcp_flags"], "00");
+    assert_eq!(flow["tcp"]["tcp_flags_tc"], "00");
+    assert!(flow["tcp"].get("ack").is_none() && flow["tcp"].get("state").is_none());
+}
+
+#[test]
 fn profile_rules_ranks_what_each_rule_cost() {
     let dir = tmpdir("profile");
     let r = repo();
@@ -903,4 +947,66 @@ fn tls_keywords_see_each_side_of_the_handshake() {
     let st = stats(&ev);
     assert_eq!(st["app_layer"]["flow"]["tls"], 1);
     assert_eq!(st["app_layer"]["tx"]["tls"], 0);
+}
+
+#[test]
+fn a_server_packet_not_echoing_the_syn_timestamp_is_refused_by_the_session() {
+    // After the client's SYN (timestamp 7777), a forged server RST and FIN
+    // echo another timestamp: Suricata's session refuses them
+    // (stream-event:pkt_invalid_timestamp) and the connection goes on.
+    use warden_packet::build::Builder;
+    use warden_packet::tcp_flags::{ACK, FIN, PSH, RST, SYN};
+    let dir = tmpdir("paws");
+    let (c, s): (std::net::IpAddr, std::net::IpAddr) = ([10, 0, 0, 1].into(), [10, 0, 0, 2].into());
+    let ts = |val: u32, echo: u32| {
+        let mut o = vec![1, 1, 8, 10];
+        o.extend(val.to_be_bytes());
+        o.extend(echo.to_be_bytes());
+        Builder::new().tcp_options(&o)
+    };
+    let mut cap = Capture::new(1_700_000_000);
+    let req = b"GET /evasion HTTP/1.1\r\nHost: x\r\n\r\n";
+    cap.push(ts(7777, 0).tcp(c, s, 40000, 80, 100, 0, SYN, b""));
+    cap.push(ts(5, 5).tcp(s, c, 80, 40000, 0, 101, RST | ACK, b""));
+    cap.push(ts(5, 5).tcp(s, c, 80, 40000, 0, 101, FIN | ACK, b""));
+    cap.push(ts(9000, 7777).tcp(s, c, 80, 40000, 500, 101, SYN | ACK, b""));
+    cap.push(ts(7780, 9000).tcp(c, s, 40000, 80, 101, 501, ACK, b""));
+    cap.push(ts(7780, 9000).tcp(c, s, 40000, 80, 101, 501, PSH | ACK, req));
+    let end = 101 + req.len() as u32;
+    cap.push(ts(9001, 7780).tcp(s, c, 80, 40000, 501, end, ACK, b""));
+    let pcap = dir.join("paws.pcap");
+    cap.write(&pcap);
+    let rules = write(
+        &dir,
+        "r.rules",
+        "alert tcp any any -> any any (stream-event:pkt_invalid_timestamp; sid:1;)\n\
+         alert http any any -> any any (http.uri; content:\"/evasion\"; sid:2;)\n\
+         alert tcp any any -> any any (stream-event:3whs_wrong_seq_wrong_ack; sid:3;)\n",
+    );
+    let out = run(&[
+        "-r",
+        pcap.to_str().unwrap(),
+        "-S",
+        rules.to_str().unwrap(),
+        "-l",
+        dir.to_str().unwrap(),
+        "-k",
+        "none",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    // a stream event warden does not raise is skipped, with its name
+    assert!(stderr.contains("2 loaded"), "{stderr}");
+    let ev = events(&dir);
+    let at = |sid: u64| -> Vec<u64> {
+        ev.iter()
+            .filter(|e| e["alert"]["signature_id"] == sid)
+            .map(|e| e["pcap_cnt"].as_u64().unwrap_or(0))
+            .collect()
+    };
+    assert_eq!(at(1), [2, 3]);
+    assert_eq!(at(2).len(), 1);
+    assert_eq!(stats(&ev)["stream"]["pkt_invalid_timestamp"], 2);
+    let flow = ev.iter().find(|e| e["event_type"] == "flow").unwrap();
+    assert_eq!(flow["app_proto"], "http");
 }

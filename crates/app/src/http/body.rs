@@ -32,11 +32,17 @@ pub(crate) enum Coding {
 impl Coding {
     /// The coding named by a `Content-Encoding` value: its last known
     /// coding (tokens split at commas and whitespace, NUL bytes ignored,
-    /// `identity` and unknown tokens skipped, as libhtp reads it).
-    pub(crate) fn from_header(v: &[u8]) -> Coding {
+    /// `identity` and unknown tokens skipped, as libhtp reads it), and
+    /// whether the value lists more than [`MAX_CODING_LAYERS`] tokens (only
+    /// the first ones are read then: event `http.too_many_encoding_layers`).
+    pub(crate) fn from_header(v: &[u8]) -> (Coding, bool) {
         let mut coding = Coding::Identity;
         let sep = |b: &u8| matches!(*b, b',' | b' ' | b'\t' | b'\r' | b'\n' | 0x0b | 0x0c);
-        for token in v.split(sep) {
+        let tokens = v.split(sep).filter(|t| !t.is_empty());
+        for (n, token) in tokens.enumerate() {
+            if n == MAX_CODING_LAYERS {
+                return (coding, true);
+            }
             let is = |name: &[u8]| eq_ignoring_nul(token, name);
             if is(b"gzip") || is(b"x-gzip") {
                 coding = Coding::Gzip;
@@ -44,9 +50,13 @@ impl Coding {
                 coding = Coding::Deflate;
             }
         }
-        coding
+        (coding, false)
     }
 }
+
+/// Content-Encoding tokens read per response (libhtp's default
+/// decompression layer limit).
+pub(crate) const MAX_CODING_LAYERS: usize = 2;
 
 /// Case-insensitive equality that skips NUL bytes in `v` (libhtp's
 /// "nocase, nozero" comparison, which evasions with embedded NULs meet).
@@ -492,12 +502,18 @@ mod tests {
 
     #[test]
     fn coding_names_follow_libhtp() {
-        assert_eq!(Coding::from_header(b"deflate,"), Coding::Deflate);
-        assert_eq!(Coding::from_header(b"gzip,identity"), Coding::Gzip);
-        assert_eq!(Coding::from_header(b"deflate, gzip x"), Coding::Gzip);
-        assert_eq!(Coding::from_header(b"\0gzip"), Coding::Gzip);
-        assert_eq!(Coding::from_header(b"X-GZIP"), Coding::Gzip);
-        assert_eq!(Coding::from_header(b"br"), Coding::Identity);
+        let c = |v: &[u8]| Coding::from_header(v);
+        assert_eq!(c(b"deflate,"), (Coding::Deflate, false));
+        assert_eq!(c(b"gzip,identity"), (Coding::Gzip, false));
+        assert_eq!(c(b"\0gzip"), (Coding::Gzip, false));
+        assert_eq!(c(b"X-GZIP"), (Coding::Gzip, false));
+        assert_eq!(c(b"br"), (Coding::Identity, false));
+        // a third token is past the layer limit: not read, and flagged
+        assert_eq!(c(b"deflate, gzip x"), (Coding::Gzip, true));
+        assert_eq!(
+            c(b"identity, identity, gzip, identity, gzip, gzip"),
+            (Coding::Identity, true)
+        );
         assert!(eq_ignoring_nul(b"chun\0ked", b"chunked"));
         assert!(!eq_ignoring_nul(b"chunk", b"chunked"));
         assert!(!eq_ignoring_nul(b"chunkedx", b"chunked"));

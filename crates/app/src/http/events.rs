@@ -89,6 +89,7 @@ http_events! {
     ResponseChunkExtension => "response_chunk_extension", "RESPONSE_CHUNK_EXTENSION";
     CompressionBomb => "compression_bomb", "COMPRESSION_BOMB";
     ResponseBodyUnexpected => "response_body_unexpected", "RESPONSE_BODY_UNEXPECTED";
+    RequestAuthUnrecognized => "request_auth_unrecognized", "REQUEST_AUTH_UNRECOGNIZED";
 }
 
 /// A set of [`HttpEvent`]s (a bit set; insertion never allocates).

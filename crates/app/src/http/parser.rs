@@ -807,6 +807,13 @@ impl HttpParser {
             }
             None => {}
         }
+        if let Some(auth) = tx.req.get(b"authorization") {
+            let scheme_is =
+                |s: &[u8]| auth.len() >= s.len() && auth[..s.len()].eq_ignore_ascii_case(s);
+            if !(scheme_is(b"basic") || scheme_is(b"digest") || scheme_is(b"bearer")) {
+                tx.events.insert(HttpEvent::RequestAuthUnrecognized);
+            }
+        }
         let method = &tx.request_line[tx.method.0..tx.method.1];
         let connect = method.eq_ignore_ascii_case(b"CONNECT");
         let state = match body_framing(&tx.req) {
@@ -858,10 +865,13 @@ impl HttpParser {
         }
         let old_proto = tx.response_line[tx.resp_protocol.0..tx.resp_protocol.1]
             .eq_ignore_ascii_case(b"HTTP/1.0");
-        let coding = tx
+        let (coding, too_many) = tx
             .resp
             .get_ignoring_nul(b"content-encoding")
-            .map_or(Coding::Identity, Coding::from_header);
+            .map_or((Coding::Identity, false), Coding::from_header);
+        if too_many {
+            tx.events.insert(HttpEvent::TooManyEncodingLayers);
+        }
         let no_body = head || status == 204 || status == 304;
         let state = if no_body {
             State::Idle

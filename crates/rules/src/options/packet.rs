@@ -1,6 +1,6 @@
 //! Packet header keywords: IP (ttl, id, tos, ip_proto, ipopts, sameip,
 //! fragbits, fragoffset), TCP (flags, seq, ack, window, tcp.mss), ICMP
-//! (itype, icode, icmp_id, icmp_seq), dsize and VLAN.
+//! (itype, icode, icmp_id, icmp_seq, icmpv6.mtu), dsize and VLAN.
 
 use super::{cmp, none, req};
 use crate::ast::{FlagModifier, Fragbits, IpOpt, RuleOption, TcpFlagsMatch};
@@ -30,6 +30,7 @@ pub(super) fn parse(kw: &str, v: Option<&str>, at: usize) -> Option<PResult<Rule
         "icode" => cmp(kw, v, at, U8).map(RuleOption::Icode),
         "icmp_id" => cmp(kw, v, at, U16).map(RuleOption::IcmpId),
         "icmp_seq" => cmp(kw, v, at, U16).map(RuleOption::IcmpSeq),
+        "icmpv6.mtu" => cmp(kw, v, at, U32).map(RuleOption::Icmpv6Mtu),
         "dsize" => cmp(kw, v, at, U16).map(RuleOption::Dsize),
         "vlan.layers" => cmp(kw, v, at, 3).map(RuleOption::VlanLayers),
         "vlan.id" => vlan_id(v, at),
