@@ -204,6 +204,9 @@ fn compile_inner(
     // isdataat/byte_* keyword with no sticky buffer set follows it (so
     // `uricontent:"x"; byte_extract:...,relative;` reads the URI).
     let mut last_placed: Option<BufferKind> = None;
+    // A sticky buffer keyword was just given: transforms now start a new
+    // instance of the buffer.
+    let mut new_instance = false;
     let relative_target = |relative: bool, current: BufferKind, last: Option<BufferKind>| match (
         relative, current, last,
     ) {
@@ -212,6 +215,24 @@ fn compile_inner(
     };
 
     for opt in &rule.options {
+        // a repeated sticky buffer keyword with no transforms after it is
+        // the plain buffer again, even when its previous instance was
+        // transformed
+        if new_instance && places_in_current(&opt.node) {
+            new_instance = false;
+            if chains
+                .iter()
+                .rev()
+                .find(|c| c.buffer == current)
+                .is_some_and(|c| !c.transforms.is_empty())
+            {
+                chains.push(BufferChain {
+                    buffer: current,
+                    transforms: Vec::new(),
+                    elems: Vec::new(),
+                });
+            }
+        }
         match &opt.node {
             RuleOption::Msg(_)
             | RuleOption::Sid(_)
@@ -233,9 +254,10 @@ fn compile_inner(
                     return Err(unsupported("replace"));
                 }
                 let m = compile_content(c, &vars)?;
-                let chain = chain_for(&mut chains, target);
+                let ci = chain_index(&mut chains, target);
+                let chain = &mut chains[ci];
                 if let (Some(fp), false) = (c.fast_pattern, c.negated) {
-                    explicit_fp = Some((target, chain.elems.len(), fp.chop));
+                    explicit_fp = Some((ci, chain.elems.len(), fp.chop));
                 }
                 chain.elems.push(Elem::Content(m));
                 last_placed = Some(target);
@@ -255,6 +277,7 @@ fn compile_inner(
             }
             RuleOption::Buffer(b) | RuleOption::DirectedBuffer { buffer: b, .. } => {
                 has_other = true;
+                new_instance = true;
                 current = match b {
                     Buffer::PktData => BufferKind::Payload,
                     Buffer::Ipv4Hdr => BufferKind::Ipv4Hdr,
@@ -270,6 +293,20 @@ fn compile_inner(
                 has_other = true;
                 let x = crate::transform::compile_transform(t)
                     .map_err(|what| unsupported(format!("transform {what}")))?;
+                // transforms after a repeated sticky buffer keyword make a
+                // second instance of that buffer (`http.uri; content:"a";
+                // http.uri; xor:...; content:"b"`): a chain of its own
+                if std::mem::take(&mut new_instance)
+                    && chains.iter().any(|c| {
+                        c.buffer == current && !(c.elems.is_empty() && c.transforms.is_empty())
+                    })
+                {
+                    chains.push(BufferChain {
+                        buffer: current,
+                        transforms: Vec::new(),
+                        elems: Vec::new(),
+                    });
+                }
                 chain_for(&mut chains, current).transforms.push(x);
             }
             RuleOption::IsDataAt(d) => {
@@ -579,16 +616,39 @@ fn header(headers: &mut Vec<HeaderCheck>, has_other: &mut bool, h: HeaderCheck) 
     headers.push(h);
 }
 
+/// Keywords that inspect the current sticky buffer.
+fn places_in_current(opt: &RuleOption) -> bool {
+    match opt {
+        RuleOption::Content(c) => c.legacy_buffer.is_none(),
+        RuleOption::Pcre(p) => p.flags.buffer().is_none(),
+        RuleOption::IsDataAt(_)
+        | RuleOption::ByteTest(_)
+        | RuleOption::ByteJump(_)
+        | RuleOption::ByteExtract(_)
+        | RuleOption::ByteMath(_)
+        | RuleOption::ByteMathVarBytes { .. }
+        | RuleOption::Bsize(_) => true,
+        _ => false,
+    }
+}
+
+/// The chain keywords for `buffer` go to now (its latest instance),
+/// created when the rule has none yet.
 fn chain_for(chains: &mut Vec<BufferChain>, buffer: BufferKind) -> &mut BufferChain {
-    if let Some(i) = chains.iter().position(|c| c.buffer == buffer) {
-        return &mut chains[i];
+    let i = chain_index(chains, buffer);
+    &mut chains[i]
+}
+
+fn chain_index(chains: &mut Vec<BufferChain>, buffer: BufferKind) -> usize {
+    if let Some(i) = chains.iter().rposition(|c| c.buffer == buffer) {
+        return i;
     }
     chains.push(BufferChain {
         buffer,
         transforms: Vec::new(),
         elems: Vec::new(),
     });
-    chains.last_mut().expect("just pushed")
+    chains.len() - 1
 }
 
 fn compile_content(c: &Content, vars: &Vars8) -> Result<ContentM, RejectionKind> {
@@ -728,9 +788,9 @@ fn pick_tx_fast_pattern(
     chains: &[BufferChain],
     explicit: Option<ExplicitFastPattern>,
 ) -> Option<(FastPattern, Buffer)> {
-    if let Some((BufferKind::App(b), ei, chop)) = explicit {
-        let chain = chains.iter().find(|c| c.buffer == BufferKind::App(b))?;
-        if let Some(Elem::Content(c)) = chain.elems.get(ei) {
+    if let Some((ci, ei, chop)) = explicit {
+        let chain = chains.get(ci)?;
+        if let (BufferKind::App(b), Some(Elem::Content(c))) = (chain.buffer, chain.elems.get(ei)) {
             let bytes = match chop {
                 Some((off, len)) => {
                     let off = usize::from(off).min(c.pattern.len());
@@ -781,8 +841,9 @@ fn mpm_safe(chain: &BufferChain, mut pattern: Vec<u8>) -> Option<Vec<u8>> {
     (!pattern.is_empty()).then_some(pattern)
 }
 
-/// Where a `fast_pattern` content sits: buffer, index in its chain, chop.
-type ExplicitFastPattern = (BufferKind, usize, Option<(u16, u16)>);
+/// Where a `fast_pattern` content sits: chain index, index in the chain,
+/// chop.
+type ExplicitFastPattern = (usize, usize, Option<(u16, u16)>);
 
 /// The content the prefilter indexes the rule under: the explicit
 /// `fast_pattern` if any, else the longest positive payload content.
@@ -793,8 +854,8 @@ fn pick_fast_pattern(
     let payload = chains
         .iter()
         .position(|c| c.buffer == BufferKind::Payload)?;
-    if let Some((buffer, ei, chop)) = explicit {
-        if buffer == BufferKind::Payload {
+    if let Some((ci, ei, chop)) = explicit {
+        if ci == payload {
             if let Some(Elem::Content(c)) = chains[payload].elems.get(ei) {
                 let bytes = match chop {
                     Some((off, len)) => {
