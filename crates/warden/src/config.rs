@@ -57,6 +57,8 @@ pub struct EveOptions {
     pub http_extended: bool,
     pub tls: bool,
     pub dns: bool,
+    /// `fileinfo` records (the `files` type).
+    pub files: bool,
 }
 
 impl Default for EveOptions {
@@ -72,6 +74,7 @@ impl Default for EveOptions {
             http_extended: true,
             tls: true,
             dns: true,
+            files: true,
         }
     }
 }
@@ -248,12 +251,14 @@ impl Config {
         opts.http_extended = false;
         opts.tls = false;
         opts.dns = false;
+        opts.files = false;
         for t in types {
             let mut named = |name: &str| match name {
                 "flow" => opts.flow = true,
                 "http" => opts.http = true,
                 "tls" => opts.tls = true,
                 "dns" => opts.dns = true,
+                "files" => opts.files = true,
                 _ => {}
             };
             match t {
