@@ -262,6 +262,7 @@ fn compile_inner(
                     buffer: current,
                     transforms: Vec::new(),
                     elems: Vec::new(),
+                    absent: None,
                 });
             }
         }
@@ -337,6 +338,7 @@ fn compile_inner(
                         buffer: current,
                         transforms: Vec::new(),
                         elems: Vec::new(),
+                        absent: None,
                     });
                 }
                 chain_for(&mut chains, current).transforms.push(x);
@@ -434,6 +436,21 @@ fn compile_inner(
                 chain_for(&mut chains, current)
                     .elems
                     .push(Elem::Bsize(*cmp));
+            }
+            RuleOption::Absent { or_else } => {
+                has_other = true;
+                if !matches!(current, BufferKind::App(_)) {
+                    return Err(invalid("absent needs an app-layer sticky buffer"));
+                }
+                let chain = chain_for(&mut chains, current);
+                if chain.absent.is_some() {
+                    return Err(invalid("absent given twice for one buffer"));
+                }
+                chain.absent = Some(if *or_else {
+                    AbsentMode::OrElse
+                } else {
+                    AbsentMode::Only
+                });
             }
             RuleOption::Urilen(u) => {
                 has_other = true;
@@ -594,6 +611,15 @@ fn compile_inner(
         }
     }
 
+    // `absent` alone asks for a missing buffer: nothing may inspect it
+    if chains
+        .iter()
+        .any(|c| c.absent == Some(AbsentMode::Only) && !c.elems.is_empty())
+    {
+        return Err(invalid(
+            "absent: the buffer cannot also be inspected (use absent: or_else)",
+        ));
+    }
     // Content checks after a relative keyword with nothing before it in its
     // chain are anchored at the buffer start, as in Suricata.
     let has_dsize = headers.iter().any(|h| matches!(h, HeaderCheck::Dsize(_)));
@@ -756,6 +782,7 @@ fn chain_index(chains: &mut Vec<BufferChain>, buffer: BufferKind) -> usize {
         buffer,
         transforms: Vec::new(),
         elems: Vec::new(),
+        absent: None,
     });
     chains.len() - 1
 }
@@ -932,10 +959,14 @@ fn pick_tx_fast_pattern(
 /// The pattern the automaton (which runs over the untransformed buffer,
 /// ASCII case-insensitively) can search for so that it finds every buffer
 /// the transformed content could match, or None when the chain's
-/// transforms make that impossible. Case transforms are harmless;
+/// transforms (or `absent: or_else`) make that impossible. Case transforms are harmless;
 /// `dotprefix` only adds a leading dot, so the pattern loses its own.
 fn mpm_safe(chain: &BufferChain, mut pattern: Vec<u8>) -> Option<Vec<u8>> {
     use crate::transform::CompiledTransform as T;
+    // a missing buffer matches too: nothing in it can be required
+    if chain.absent.is_some() {
+        return None;
+    }
     for t in &chain.transforms {
         match t {
             T::ToLowercase | T::ToUppercase => {}

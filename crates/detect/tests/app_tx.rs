@@ -419,3 +419,31 @@ fn repeated_sticky_buffer_without_transforms_is_the_plain_buffer() {
     let mut done = Vec::new();
     assert!(h.run_tx(&p, AppLayer::Http, &tx, &mut done).is_empty());
 }
+
+#[test]
+fn absent_and_or_else() {
+    let rules = r#"alert http any any -> any any (http.referer; absent; sid:1;)
+alert http any any -> any any (http.referer; absent: or_else; content:!"example"; sid:2;)
+alert http any any -> any any (http.referer; content:!"example"; sid:3;)
+alert http any any -> any any (http.referer; absent: or_else; content:"example"; sid:4;)
+"#;
+    let mut h = Harness::new(rules);
+    let mut s = Session::new(40000, 80);
+    s.handshake(&mut h);
+    let p = s.client_data(b"x");
+    let none = MapTx::default().with(Buffer::HttpUri, b"/");
+    let mut done = Vec::new();
+    assert_eq!(
+        sorted(h.run_tx(&p, AppLayer::Http, &none, &mut done)),
+        [1, 2, 4]
+    );
+    let other = MapTx::default().with(Buffer::HttpReferer, b"other");
+    let mut done = Vec::new();
+    assert_eq!(
+        sorted(h.run_tx(&p, AppLayer::Http, &other, &mut done)),
+        [2, 3]
+    );
+    let ex = MapTx::default().with(Buffer::HttpReferer, b"www.example.com");
+    let mut done = Vec::new();
+    assert_eq!(sorted(h.run_tx(&p, AppLayer::Http, &ex, &mut done)), [4]);
+}
