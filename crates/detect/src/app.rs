@@ -73,9 +73,8 @@ pub fn buffer_layer(b: Buffer) -> Option<AppLayer> {
         | HttpHeaderNames | HttpHost | HttpHostRaw | HttpUserAgent | HttpCookie | HttpReferer
         | HttpContentType | HttpContentLen | HttpAccept | HttpAcceptEnc | HttpAcceptLang
         | HttpConnection | HttpRequestBody | HttpResponseBody | FileData | HttpStatCode
-        | HttpStatMsg | HttpResponseLine | HttpServer | HttpLocation | HttpStart | HttpProtocol => {
-            AppLayer::Http
-        }
+        | HttpStatMsg | HttpResponseLine | HttpServer | HttpLocation | HttpStart | HttpProtocol
+        | HttpRequestHeader | HttpResponseHeader => AppLayer::Http,
         TlsSni | TlsCertSubject | TlsCertIssuer | TlsCertSerial | TlsCertFingerprint | TlsCerts
         | TlsSubjectAltName | TlsRandom | TlsRandomTime | TlsRandomBytes | TlsAlpn | Ja3Hash
         | Ja3String | Ja3sHash | Ja3sString | Ja4Hash => AppLayer::Tls,
@@ -96,9 +95,9 @@ pub fn buffer_dir(b: Buffer) -> crate::sig::TxDir {
     match b {
         HttpUri | HttpUriRaw | HttpMethod | HttpRequestLine | HttpHost | HttpHostRaw
         | HttpUserAgent | HttpReferer | HttpAccept | HttpAcceptEnc | HttpAcceptLang
-        | HttpConnection | HttpRequestBody => TxDir::ToServer,
+        | HttpConnection | HttpRequestBody | HttpRequestHeader => TxDir::ToServer,
         HttpStatCode | HttpStatMsg | HttpResponseLine | HttpServer | HttpLocation
-        | HttpResponseBody => TxDir::ToClient,
+        | HttpResponseBody | HttpResponseHeader => TxDir::ToClient,
         _ => TxDir::Both,
     }
 }
@@ -109,6 +108,14 @@ pub trait AppTx {
     /// `dns.query` has one per question, `tls.certs` one per
     /// certificate) until `f` returns true. Returns whether it did.
     fn each(&self, b: Buffer, f: &mut dyn FnMut(&[u8]) -> bool) -> bool;
+
+    /// Whether buffer `b` can no longer appear in this transaction (its
+    /// part of the message is parsed), so a missing one is absent for good
+    /// (`absent`).
+    fn settled(&self, b: Buffer) -> bool {
+        let _ = b;
+        true
+    }
 
     /// Length of the URI (`urilen`), normalised or raw.
     fn urilen(&self, raw: bool) -> Option<u64>;

@@ -240,6 +240,9 @@ fn compile_inner(
     // isdataat/byte_* keyword with no sticky buffer set follows it (so
     // `uricontent:"x"; byte_extract:...,relative;` reads the URI).
     let mut last_placed: Option<BufferKind> = None;
+    // A sticky buffer keyword was just given: transforms now start a new
+    // instance of the buffer.
+    let mut new_instance = false;
     let relative_target = |relative: bool, current: BufferKind, last: Option<BufferKind>| match (
         relative, current, last,
     ) {
@@ -248,6 +251,25 @@ fn compile_inner(
     };
 
     for opt in &rule.options {
+        // a repeated sticky buffer keyword with no transforms after it is
+        // the plain buffer again, even when its previous instance was
+        // transformed
+        if new_instance && places_in_current(&opt.node) {
+            new_instance = false;
+            if chains
+                .iter()
+                .rev()
+                .find(|c| c.buffer == current)
+                .is_some_and(|c| !c.transforms.is_empty())
+            {
+                chains.push(BufferChain {
+                    buffer: current,
+                    transforms: Vec::new(),
+                    elems: Vec::new(),
+                    absent: None,
+                });
+            }
+        }
         match &opt.node {
             RuleOption::Msg(_)
             | RuleOption::Sid(_)
@@ -269,9 +291,10 @@ fn compile_inner(
                     return Err(unsupported("replace"));
                 }
                 let m = compile_content(c, &vars)?;
-                let chain = chain_for(&mut chains, target);
+                let ci = chain_index(&mut chains, target);
+                let chain = &mut chains[ci];
                 if let (Some(fp), false) = (c.fast_pattern, c.negated) {
-                    explicit_fp = Some((target, chain.elems.len(), fp.chop));
+                    explicit_fp = Some((ci, chain.elems.len(), fp.chop));
                 }
                 chain.elems.push(Elem::Content(m));
                 last_placed = Some(target);
@@ -291,6 +314,7 @@ fn compile_inner(
             }
             RuleOption::Buffer(b) | RuleOption::DirectedBuffer { buffer: b, .. } => {
                 has_other = true;
+                new_instance = true;
                 current = match b {
                     Buffer::PktData => BufferKind::Payload,
                     Buffer::Ipv4Hdr => BufferKind::Ipv4Hdr,
@@ -306,6 +330,21 @@ fn compile_inner(
                 has_other = true;
                 let x = crate::transform::compile_transform(t)
                     .map_err(|what| unsupported(format!("transform {what}")))?;
+                // transforms after a repeated sticky buffer keyword make a
+                // second instance of that buffer (`http.uri; content:"a";
+                // http.uri; xor:...; content:"b"`): a chain of its own
+                if std::mem::take(&mut new_instance)
+                    && chains.iter().any(|c| {
+                        c.buffer == current && !(c.elems.is_empty() && c.transforms.is_empty())
+                    })
+                {
+                    chains.push(BufferChain {
+                        buffer: current,
+                        transforms: Vec::new(),
+                        elems: Vec::new(),
+                        absent: None,
+                    });
+                }
                 chain_for(&mut chains, current).transforms.push(x);
             }
             RuleOption::IsDataAt(d) => {
@@ -401,6 +440,21 @@ fn compile_inner(
                 chain_for(&mut chains, current)
                     .elems
                     .push(Elem::Bsize(*cmp));
+            }
+            RuleOption::Absent { or_else } => {
+                has_other = true;
+                if !matches!(current, BufferKind::App(_)) {
+                    return Err(invalid("absent needs an app-layer sticky buffer"));
+                }
+                let chain = chain_for(&mut chains, current);
+                if chain.absent.is_some() {
+                    return Err(invalid("absent given twice for one buffer"));
+                }
+                chain.absent = Some(if *or_else {
+                    AbsentMode::OrElse
+                } else {
+                    AbsentMode::Only
+                });
             }
             RuleOption::Urilen(u) => {
                 has_other = true;
@@ -587,6 +641,15 @@ fn compile_inner(
         }
     }
 
+    // `absent` alone asks for a missing buffer: nothing may inspect it
+    if chains
+        .iter()
+        .any(|c| c.absent == Some(AbsentMode::Only) && !c.elems.is_empty())
+    {
+        return Err(invalid(
+            "absent: the buffer cannot also be inspected (use absent: or_else)",
+        ));
+    }
     // Content checks after a relative keyword with nothing before it in its
     // chain are anchored at the buffer start, as in Suricata.
     let has_dsize = headers.iter().any(|h| matches!(h, HeaderCheck::Dsize(_)));
@@ -723,16 +786,40 @@ fn header(headers: &mut Vec<HeaderCheck>, has_other: &mut bool, h: HeaderCheck) 
     headers.push(h);
 }
 
+/// Keywords that inspect the current sticky buffer.
+fn places_in_current(opt: &RuleOption) -> bool {
+    match opt {
+        RuleOption::Content(c) => c.legacy_buffer.is_none(),
+        RuleOption::Pcre(p) => p.flags.buffer().is_none(),
+        RuleOption::IsDataAt(_)
+        | RuleOption::ByteTest(_)
+        | RuleOption::ByteJump(_)
+        | RuleOption::ByteExtract(_)
+        | RuleOption::ByteMath(_)
+        | RuleOption::ByteMathVarBytes { .. }
+        | RuleOption::Bsize(_) => true,
+        _ => false,
+    }
+}
+
+/// The chain keywords for `buffer` go to now (its latest instance),
+/// created when the rule has none yet.
 fn chain_for(chains: &mut Vec<BufferChain>, buffer: BufferKind) -> &mut BufferChain {
-    if let Some(i) = chains.iter().position(|c| c.buffer == buffer) {
-        return &mut chains[i];
+    let i = chain_index(chains, buffer);
+    &mut chains[i]
+}
+
+fn chain_index(chains: &mut Vec<BufferChain>, buffer: BufferKind) -> usize {
+    if let Some(i) = chains.iter().rposition(|c| c.buffer == buffer) {
+        return i;
     }
     chains.push(BufferChain {
         buffer,
         transforms: Vec::new(),
         elems: Vec::new(),
+        absent: None,
     });
-    chains.last_mut().expect("just pushed")
+    chains.len() - 1
 }
 
 fn compile_content(c: &Content, vars: &Vars8) -> Result<ContentM, RejectionKind> {
@@ -873,9 +960,9 @@ fn pick_tx_fast_pattern(
     chains: &[BufferChain],
     explicit: Option<ExplicitFastPattern>,
 ) -> Option<(FastPattern, Buffer)> {
-    if let Some((BufferKind::App(b), ei, chop)) = explicit {
-        let chain = chains.iter().find(|c| c.buffer == BufferKind::App(b))?;
-        if let Some(Elem::Content(c)) = chain.elems.get(ei) {
+    if let Some((ci, ei, chop)) = explicit {
+        let chain = chains.get(ci)?;
+        if let (BufferKind::App(b), Some(Elem::Content(c))) = (chain.buffer, chain.elems.get(ei)) {
             let bytes = match chop {
                 Some((off, len)) => {
                     let off = usize::from(off).min(c.pattern.len());
@@ -908,10 +995,14 @@ fn pick_tx_fast_pattern(
 /// The pattern the automaton (which runs over the untransformed buffer,
 /// ASCII case-insensitively) can search for so that it finds every buffer
 /// the transformed content could match, or None when the chain's
-/// transforms make that impossible. Case transforms are harmless;
+/// transforms (or `absent: or_else`) make that impossible. Case transforms are harmless;
 /// `dotprefix` only adds a leading dot, so the pattern loses its own.
 fn mpm_safe(chain: &BufferChain, mut pattern: Vec<u8>) -> Option<Vec<u8>> {
     use crate::transform::CompiledTransform as T;
+    // a missing buffer matches too: nothing in it can be required
+    if chain.absent.is_some() {
+        return None;
+    }
     for t in &chain.transforms {
         match t {
             T::ToLowercase | T::ToUppercase => {}
@@ -926,8 +1017,9 @@ fn mpm_safe(chain: &BufferChain, mut pattern: Vec<u8>) -> Option<Vec<u8>> {
     (!pattern.is_empty()).then_some(pattern)
 }
 
-/// Where a `fast_pattern` content sits: buffer, index in its chain, chop.
-type ExplicitFastPattern = (BufferKind, usize, Option<(u16, u16)>);
+/// Where a `fast_pattern` content sits: chain index, index in the chain,
+/// chop.
+type ExplicitFastPattern = (usize, usize, Option<(u16, u16)>);
 
 /// The content the prefilter indexes the rule under: the explicit
 /// `fast_pattern` if any, else the longest positive payload content.
@@ -938,8 +1030,8 @@ fn pick_fast_pattern(
     let payload = chains
         .iter()
         .position(|c| c.buffer == BufferKind::Payload)?;
-    if let Some((buffer, ei, chop)) = explicit {
-        if buffer == BufferKind::Payload {
+    if let Some((ci, ei, chop)) = explicit {
+        if ci == payload {
             if let Some(Elem::Content(c)) = chains[payload].elems.get(ei) {
                 let bytes = match chop {
                     Some((off, len)) => {

@@ -785,7 +785,19 @@ impl Engine {
             }
             let ok = match (chain.buffer, tx) {
                 // multi-instance buffers: any instance may match
-                (BufferKind::App(b), Some(tx)) => tx.each(b, &mut |bytes| inspect_at(bytes, 0, 0)),
+                (BufferKind::App(b), Some(tx)) => match chain.absent {
+                    None => tx.each(b, &mut |bytes| inspect_at(bytes, 0, 0)),
+                    // `absent`: a missing buffer matches; a present one
+                    // only under `or_else`, when the chain matches it
+                    Some(mode) => {
+                        let mut present = false;
+                        let hit = tx.each(b, &mut |bytes| {
+                            present = true;
+                            mode == AbsentMode::OrElse && inspect_at(bytes, 0, 0)
+                        });
+                        (!present && tx.settled(b)) || hit
+                    }
+                },
                 (BufferKind::App(_), None) => false,
                 (BufferKind::Payload, _) if use_stream && stream.is_some() => {
                     // Suricata inspects a TCP rule on the packet and on the

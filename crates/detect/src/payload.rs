@@ -292,6 +292,11 @@ fn content_step(
     let win = window(c, prev_end, run.vars, buf.len(), run.base);
     if c.negated {
         let found = match win {
+            // a negated `endswith` content only rules out the pattern at
+            // the buffer's end
+            Some((s, e)) if c.endswith => {
+                e == buf.len() && e >= s + plen && eq_at(c, buf, e - plen)
+            }
             Some((s, e)) => find_in(c, buf, s, e).is_some(),
             None => false,
         };
@@ -516,6 +521,20 @@ mod tests {
         c.endswith = true;
         assert!(run(&[Elem::Content(c.clone())], b"file.exe"));
         assert!(!run(&[Elem::Content(c)], b"file.exe "));
+    }
+
+    #[test]
+    fn negated_endswith_only_rules_out_the_end() {
+        // detect-content-ends-with-negated-01: host
+        // www.google.com.example.com does not end with .google.com
+        let mut c = content(".google.com");
+        c.negated = true;
+        c.endswith = true;
+        assert!(run(
+            &[Elem::Content(c.clone())],
+            b"www.google.com.example.com"
+        ));
+        assert!(!run(&[Elem::Content(c)], b"www.google.com"));
     }
 
     #[test]

@@ -228,6 +228,17 @@ pub struct BufferChain {
     /// Transforms applied to the buffer before its elements run.
     pub transforms: Vec<crate::transform::CompiledTransform>,
     pub elems: Vec<Elem>,
+    /// `absent` on this buffer: how a missing buffer counts.
+    pub absent: Option<AbsentMode>,
+}
+
+/// What `absent` asks of a sticky buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AbsentMode {
+    /// `absent`: the buffer must be missing.
+    Only,
+    /// `absent: or_else`: missing, or present and the chain matches.
+    OrElse,
 }
 
 impl BufferChain {

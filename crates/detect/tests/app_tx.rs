@@ -378,3 +378,72 @@ alert http any any -> any any (http.header; content:"x"; sid:4;)
         [1, 4]
     );
 }
+
+#[test]
+fn repeated_sticky_buffer_with_transforms_is_a_second_instance() {
+    // detect-xor: the first http.uri instance is plain, the second is the
+    // pcrexform + xor of the URI
+    let rules = r#"alert http any any -> any any (http.uri; content:"/get?data="; startswith; http.uri; pcrexform:"/get\?data=(.*)"; xor:"0d0ac8ff"; content:"password="; sid:1;)"#;
+    let mut h = Harness::new(rules);
+    let mut s = Session::new(40000, 80);
+    s.handshake(&mut h);
+    let p = s.client_data(b"x");
+    let key = [0x0d, 0x0a, 0xc8, 0xff];
+    let mut uri = b"/get?data=".to_vec();
+    uri.extend(
+        b"password=123"
+            .iter()
+            .enumerate()
+            .map(|(i, b)| b ^ key[i % 4]),
+    );
+    let tx = MapTx::default().with(Buffer::HttpUri, &uri);
+    let mut done = Vec::new();
+    assert_eq!(h.run_tx(&p, AppLayer::Http, &tx, &mut done), [1]);
+    let tx = MapTx::default().with(Buffer::HttpUri, b"/get?data=password=123");
+    let mut done = Vec::new();
+    assert!(h.run_tx(&p, AppLayer::Http, &tx, &mut done).is_empty());
+}
+
+#[test]
+fn repeated_sticky_buffer_without_transforms_is_the_plain_buffer() {
+    // the second http.uri instance has no transform: it reads the raw URI
+    let rules = r#"alert http any any -> any any (http.uri; to_lowercase; content:"/abc"; http.uri; content:"/ABC"; sid:1;)"#;
+    let mut h = Harness::new(rules);
+    let mut s = Session::new(40000, 80);
+    s.handshake(&mut h);
+    let p = s.client_data(b"x");
+    let tx = MapTx::default().with(Buffer::HttpUri, b"/ABC");
+    let mut done = Vec::new();
+    assert_eq!(h.run_tx(&p, AppLayer::Http, &tx, &mut done), [1]);
+    let tx = MapTx::default().with(Buffer::HttpUri, b"/abc");
+    let mut done = Vec::new();
+    assert!(h.run_tx(&p, AppLayer::Http, &tx, &mut done).is_empty());
+}
+
+#[test]
+fn absent_and_or_else() {
+    let rules = r#"alert http any any -> any any (http.referer; absent; sid:1;)
+alert http any any -> any any (http.referer; absent: or_else; content:!"example"; sid:2;)
+alert http any any -> any any (http.referer; content:!"example"; sid:3;)
+alert http any any -> any any (http.referer; absent: or_else; content:"example"; sid:4;)
+"#;
+    let mut h = Harness::new(rules);
+    let mut s = Session::new(40000, 80);
+    s.handshake(&mut h);
+    let p = s.client_data(b"x");
+    let none = MapTx::default().with(Buffer::HttpUri, b"/");
+    let mut done = Vec::new();
+    assert_eq!(
+        sorted(h.run_tx(&p, AppLayer::Http, &none, &mut done)),
+        [1, 2, 4]
+    );
+    let other = MapTx::default().with(Buffer::HttpReferer, b"other");
+    let mut done = Vec::new();
+    assert_eq!(
+        sorted(h.run_tx(&p, AppLayer::Http, &other, &mut done)),
+        [2, 3]
+    );
+    let ex = MapTx::default().with(Buffer::HttpReferer, b"www.example.com");
+    let mut done = Vec::new();
+    assert_eq!(sorted(h.run_tx(&p, AppLayer::Http, &ex, &mut done)), [4]);
+}

@@ -443,6 +443,12 @@ pub enum RuleOption {
     Dsize(IntCmp),
     /// `bsize`
     Bsize(IntCmp),
+    /// `absent` (the sticky buffer must be missing) or `absent: or_else`
+    /// (missing, or else the buffer's keywords after it match).
+    Absent {
+        /// `or_else` was given.
+        or_else: bool,
+    },
     /// `urilen`
     Urilen(Urilen),
     /// `base64_decode`

@@ -166,3 +166,13 @@ fn bsize_and_urilen() {
         "urilen: value 65536 is out of range, expected 0 to 65535"
     );
 }
+
+#[test]
+fn absent_keyword() {
+    assert_eq!(opt("absent;"), RuleOption::Absent { or_else: false });
+    assert_eq!(
+        opt("absent: or_else;"),
+        RuleOption::Absent { or_else: true }
+    );
+    assert!(err("absent: maybe;").contains("expected none or 'or_else'"));
+}

@@ -283,6 +283,22 @@ impl AppTx for HttpView<'_> {
         let t = self.tx;
         let d = self.to_server;
         let v = match b {
+            // one instance per header field, `name: value`
+            Buffer::HttpRequestHeader | Buffer::HttpResponseHeader => {
+                let fields = if b == Buffer::HttpRequestHeader {
+                    t.request_headers()
+                } else {
+                    t.response_headers()
+                };
+                let mut line = Vec::new();
+                return fields.iter().any(|h| {
+                    line.clear();
+                    line.extend_from_slice(h.name());
+                    line.extend_from_slice(b": ");
+                    line.extend_from_slice(h.value());
+                    f(&line)
+                });
+            }
             Buffer::HttpUri => t.uri(),
             Buffer::HttpUriRaw => t.uri_raw(),
             Buffer::HttpMethod => t.method(),
@@ -302,15 +318,16 @@ impl AppTx for HttpView<'_> {
             Buffer::HttpAcceptEnc => t.accept_enc(),
             Buffer::HttpAcceptLang => t.accept_lang(),
             Buffer::HttpConnection => t.connection(),
-            Buffer::HttpRequestBody => t.request_body(),
-            Buffer::HttpResponseBody => t.response_body(),
-            Buffer::FileData => {
-                if d {
-                    t.request_body()
-                } else {
-                    t.response_body()
-                }
+            // a body with no bytes is no buffer (`file.data; absent;`
+            // matches, a negated content does not)
+            Buffer::HttpRequestBody => t.request_body().filter(|b| !b.is_empty()),
+            Buffer::HttpResponseBody => t.response_body().filter(|b| !b.is_empty()),
+            Buffer::FileData => if d {
+                t.request_body()
+            } else {
+                t.response_body()
             }
+            .filter(|b| !b.is_empty()),
             Buffer::HttpStatCode => t.stat_code(),
             Buffer::HttpStatMsg => t.stat_msg(),
             Buffer::HttpResponseLine => t.response_line(),
@@ -324,6 +341,35 @@ impl AppTx for HttpView<'_> {
 
     fn urilen(&self, raw: bool) -> Option<u64> {
         self.tx.urilen(raw).map(|n| n as u64)
+    }
+
+    fn settled(&self, b: Buffer) -> bool {
+        use warden_app::http::Progress;
+        use warden_detect::sig::TxDir;
+        let to_server = match warden_detect::app::buffer_dir(b) {
+            TxDir::ToServer => true,
+            TxDir::ToClient => false,
+            _ => self.to_server,
+        };
+        let need = match b {
+            Buffer::HttpUri
+            | Buffer::HttpUriRaw
+            | Buffer::HttpMethod
+            | Buffer::HttpRequestLine
+            | Buffer::HttpProtocol
+            | Buffer::HttpStatCode
+            | Buffer::HttpStatMsg
+            | Buffer::HttpResponseLine => Progress::Line,
+            // bodies as in Suricata: inspected from the end of the
+            // headers on, so a body not begun by then is absent
+            _ => Progress::Headers,
+        };
+        let at = if to_server {
+            self.tx.request_progress()
+        } else {
+            self.tx.response_progress()
+        };
+        at >= need
     }
 
     fn has_event(&self, name: &str) -> bool {

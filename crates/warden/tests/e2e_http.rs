@@ -114,3 +114,41 @@ fn http_records_are_basic_unless_the_config_asks_for_extended() {
     assert_eq!(http[0]["http"]["status"], 200);
     assert_eq!(http[0]["http"]["length"], 2);
 }
+
+fn sids(ev: &[Value]) -> Vec<u64> {
+    let mut v: Vec<u64> = of_type(ev, "alert")
+        .iter()
+        .map(|a| a["alert"]["signature_id"].as_u64().unwrap())
+        .collect();
+    v.sort();
+    v
+}
+
+/// `absent` matches a buffer the transaction does not have once its part
+/// of the message is parsed (not on the request line alone), `absent:
+/// or_else` also lets the buffer's checks match a present one, and
+/// `http.request_header` has one `name: value` instance per field.
+#[test]
+fn absent_buffers_and_request_header_instances() {
+    let rules = r#"alert http any any -> any any (http.referer; absent; sid:1;)
+alert http any any -> any any (http.user_agent; absent; sid:2;)
+alert http any any -> any any (http.referer; absent: or_else; content:"example"; sid:3;)
+alert http any any -> any any (http.user_agent; absent: or_else; content:!"test"; sid:4;)
+alert http any any -> any any (http.referer; content:!"example"; sid:5;)
+alert http any any -> any any (http.request_header; content:"User-Agent: test"; startswith; endswith; sid:6;)
+alert http any any -> any any (flow:to_client; file.data; absent; sid:7;)
+alert http any any -> any any (flow:to_client; file.data; content:!"abc"; sid:8;)
+"#;
+    let mut cap = Capture::new(1_700_000_000);
+    let mut t = Tcp::new([10, 0, 0, 1], 40000, [10, 0, 0, 2], 80);
+    t.handshake(&mut cap);
+    // the request line and the headers in separate segments
+    t.send_split(&mut cap, GET, &[35, GET.len() - 35]);
+    t.reply(
+        &mut cap,
+        b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n",
+    );
+    t.close(&mut cap);
+    let ev = run("absent", &cap, rules, &[]);
+    assert_eq!(sids(&ev), [1, 3, 6, 7]);
+}

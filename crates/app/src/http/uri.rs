@@ -10,7 +10,9 @@
 //!   kept as they are;
 //! - then `//` runs are compressed and `.`/`..` segments removed
 //!   (RFC 3986 §5.2.4; `..` never climbs above the root);
-//! - the query (and fragment) are appended unchanged.
+//! - the query and fragment are appended percent-decoded (every valid
+//!   `%XX`, `%2F` included; invalid escapes kept; `+` stays `+`, as with
+//!   Suricata's default `query-plusspace-decode: no`).
 //!
 //! `CONNECT host:port` and `OPTIONS *` targets are kept as they are.
 
@@ -79,8 +81,25 @@ pub(crate) fn normalize(raw: &[u8], connect: bool, out: &mut Vec<u8>) -> TargetI
     percent_decode_path(path, out);
     info.double_encoded = has_escape(&out[decoded_start..]);
     remove_dot_segments(out, decoded_start);
-    out.extend_from_slice(tail);
+    percent_decode_query(tail, out);
     info
+}
+
+/// Appends the query/fragment `tail` with every valid `%XX` decoded.
+fn percent_decode_query(tail: &[u8], out: &mut Vec<u8>) {
+    let mut i = 0;
+    while i < tail.len() {
+        let b = tail[i];
+        if b == b'%' && i + 2 < tail.len() {
+            if let (Some(h), Some(l)) = (hex_val(tail[i + 1]), hex_val(tail[i + 2])) {
+                out.push((h << 4) | l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b);
+        i += 1;
+    }
 }
 
 /// Whether `h` can be a host: a bracketed IPv6 literal, or letters,
@@ -247,7 +266,10 @@ mod tests {
         assert_eq!(norm("/%41%62c%20d"), "/Abc d");
         assert_eq!(norm("/a%2Fb"), "/a%2Fb");
         assert_eq!(norm("/bad%zz%4"), "/bad%zz%4");
-        assert_eq!(norm("/p?q=%41"), "/p?q=%41");
+        // detect-xor: the query is decoded too, `%2F` and all; `+` is kept
+        assert_eq!(norm("/p?q=%41%2F+%zz%4"), "/p?q=A/+%zz%4");
+        assert_eq!(norm("/p%41?q=%7Dk"), "/pA?q=}k");
+        assert_eq!(norm("/p#f%41"), "/p#fA");
         let mut out = Vec::new();
         assert!(normalize(b"/%2541", false, &mut out).double_encoded);
         assert_eq!(out, b"/%41");

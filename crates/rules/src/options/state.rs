@@ -1,6 +1,6 @@
 //! App-layer state and buffer-size keywords: ssl_state, ssl_version,
-//! tls.version, tls_cert_expired/valid, dns.opcode, urilen, bsize and the
-//! event keywords.
+//! tls.version, tls_cert_expired/valid, dns.opcode, urilen, bsize, absent
+//! and the event keywords.
 
 use super::{cmp, none, req};
 use crate::ast::{RuleOption, SslStateFlag, SslVersionName, Urilen};
@@ -18,10 +18,22 @@ pub(super) fn parse(kw: &str, v: Option<&str>, at: usize) -> Option<PResult<Rule
         "tls_cert_valid" | "tls.cert_valid" => none(kw, v, at).map(|_| RuleOption::TlsCertValid),
         "dns.opcode" => cmp(kw, v, at, 15).map(RuleOption::DnsOpcode),
         "bsize" => cmp(kw, v, at, u64::MAX >> 1).map(RuleOption::Bsize),
+        "absent" => absent(v, at),
         "urilen" => urilen(v, at),
         "decode-event" | "stream-event" | "app-layer-event" => event(kw, v, at),
         _ => return None,
     })
+}
+
+fn absent(v: Option<&str>, at: usize) -> PResult<RuleOption> {
+    match v.map(str::trim) {
+        None => Ok(RuleOption::Absent { or_else: false }),
+        Some("or_else") => Ok(RuleOption::Absent { or_else: true }),
+        Some(x) => Err(perr(
+            at,
+            format!("absent: invalid value '{x}', expected none or 'or_else'"),
+        )),
+    }
 }
 
 fn event(kw: &str, v: Option<&str>, at: usize) -> PResult<RuleOption> {
