@@ -145,8 +145,13 @@ pub(crate) fn run(opts: &RunOptions, loaded: &Loaded, ifaces: &Interfaces) -> Re
             None => a.clone(),
         })
         .collect();
+    let reading = if ports.iter().all(|p| p.sock.uses_ring()) {
+        "memory-mapped rings"
+    } else {
+        "recvmsg"
+    };
     eprintln!(
-        "warden: {} on {} (SIGINT/SIGTERM to stop)",
+        "warden: {} on {} ({reading}; SIGINT/SIGTERM to stop)",
         if opts.ips { BRIDGE_UP } else { "watching" },
         names.join(", ")
     );

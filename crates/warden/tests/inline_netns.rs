@@ -445,6 +445,11 @@ fn benign_requests_cross_the_bridge_and_a_drop_rule_blocks_its_uri() {
         "drop http any any -> any any (msg:\"blocked uri\"; http.uri; content:\"/forbidden\"; sid:1001;)\n",
         "drop",
     );
+    assert!(
+        w.stderr().contains("memory-mapped rings"),
+        "frames are read from the TPACKET_V2 rings: {}",
+        w.stderr()
+    );
     match get(&t, "/hello") {
         Outcome::Response(200, _) => {}
         other => panic!("benign request through the bridge: {other:?}"),
@@ -559,7 +564,7 @@ fn vlan_of(frame: &[u8]) -> Option<u16> {
 
 #[test]
 fn vlan_tagged_frames_cross_with_their_tag() {
-    use warden_capture::afpacket::{restore_vlan_tag, wait_readable, VnetHdr, HEADROOM};
+    use warden_capture::afpacket::{restore_vlan_tag, wait_readable, VnetHdr};
     use warden_capture::AfPacket;
     require_netns!();
     let t = Topology::new(Link::Bridged);
