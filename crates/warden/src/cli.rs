@@ -75,6 +75,12 @@ pub struct Cli {
     #[arg(long = "simulate-ips")]
     pub simulate_ips: bool,
 
+    /// Account per-rule verification cost: the ten most expensive rules
+    /// are printed at the end, every checked rule goes to
+    /// `rule_perf.json` in the log folder.
+    #[arg(long = "profile-rules")]
+    pub profile_rules: bool,
+
     /// Live capture on interfaces: `-i eth0` watches (IDS), `-Q -i
     /// eth0:eth1` bridges the pair inline (repeatable, or comma separated).
     #[arg(short = 'i', value_name = "IFACE|A:B", action = ArgAction::Append)]

@@ -7,11 +7,13 @@
 
 mod app_eve;
 mod app_glue;
+mod app_stats;
 mod cli;
 mod config;
 mod failopen;
 mod live;
 mod load;
+mod profile;
 mod reject;
 mod run;
 mod verdict;
@@ -126,6 +128,7 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
         stream_memcap: cfg
             .get_size("stream.reassembly.memcap")?
             .unwrap_or(256 << 20),
+        profile_rules: cli.profile_rules,
     };
     match &ifaces {
         Some(i) => live::run(&opts, &loaded, i)?,

@@ -213,9 +213,9 @@ mod tests {
         let i = r.icmp().unwrap();
         assert_eq!((i.icmp_type, i.code), (3, 3));
         assert_eq!(i.checksum_valid, Some(true));
-        // 4 unused bytes, then IPv4 header (20) + 8 bytes of UDP
-        assert_eq!(r.payload.len(), 4 + 28);
-        assert_eq!(&r.payload[4..], &frame[14..14 + 28]);
+        // After the 8-byte ICMP header: the IPv4 header (20) + 8 bytes of UDP
+        assert_eq!(r.payload.len(), 28);
+        assert_eq!(r.payload, &frame[14..14 + 28]);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use warden_capture::{open_captures, CaptureReader};
 use warden_detect::{
-    DetectState, Engine, FiredRule, PacketContext, SigAction, StreamWindow, TxContext,
+    DetectState, Engine, FiredRule, PacketContext, RuleProfile, SigAction, StreamWindow, TxContext,
 };
 use warden_flow::{Direction, Flow, FlowConfig, FlowTable, KeyInput};
 use warden_stream::{Defragmenter, Fragment, MemBudget, ReassemblyConfig};
@@ -44,6 +44,8 @@ pub struct RunOptions {
     pub reassembly_depth: u64,
     /// Memory all TCP reassembly may use (`stream.reassembly.memcap`).
     pub stream_memcap: usize,
+    /// `--profile-rules`: account per-rule verification cost.
+    pub profile_rules: bool,
     /// Append to eve.json and fast.log instead of starting them afresh.
     pub append_logs: bool,
 }
@@ -64,12 +66,19 @@ struct Counters {
     vlan: u64,
     vlan_qinq: u64,
     nsh: u64,
+    sll: u64,
+    sll2: u64,
+    ppp: u64,
+    chdlc: u64,
     defrag_reassembled: u64,
     reassembly_gaps: u64,
     ips_accepted: u64,
     ips_blocked: u64,
     ips_rejected: u64,
     alerts: u64,
+    /// Capture files that ended early on a damaged record.
+    capture_file_errors: u64,
+    app: crate::app_stats::AppStats,
     events: HashMap<&'static str, u64>,
     first_ts: Option<Timestamp>,
     last_ts: Timestamp,
@@ -114,8 +123,9 @@ pub(crate) struct Worker<'a> {
     pub(crate) last_verdict: crate::verdict::Verdict,
 }
 
-/// Runs the capture(s) through the engine. Returns an error after
-/// writing everything processed so far when a capture is unreadable.
+/// Runs the capture(s) through the engine. A capture that cannot be opened
+/// is an error (after writing everything processed so far); a damaged record
+/// ends its file with a warning and the run goes on.
 pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
     let started = Instant::now();
     let files = open_captures(&opts.captures);
@@ -137,8 +147,15 @@ pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
                 Ok(Some(raw)) => raw,
                 Ok(None) => break,
                 Err(e) => {
-                    failure = Some(anyhow::anyhow!("{e}"));
-                    break 'files;
+                    // A damaged record ends this file, not the run: what came
+                    // before it is processed and logged, later files are
+                    // read, and the exit status stays 0 as Suricata's does
+                    // (a capture cut off while being written is common).
+                    w.c.capture_file_errors += 1;
+                    eprintln!(
+                        "warden: warning: {e}; the packets before it were processed and logged"
+                    );
+                    continue 'files;
                 }
             };
             w.wire_packet(raw.link, raw.data, raw.orig_len, out_ts(raw.ts), raw.index)?;
@@ -176,6 +193,9 @@ impl<'a> Worker<'a> {
             state: {
                 let mut st = DetectState::default();
                 st.alert_max = opts.packet_alert_max;
+                st.profile = opts
+                    .profile_rules
+                    .then(|| RuleProfile::new(loaded.engine.len()));
                 st
             },
             flows: FlowTable::new(opts.flow),
@@ -228,9 +248,11 @@ impl Worker<'_> {
                             nanos: ts.nanos,
                         },
                     );
-                    for name in out.events.names(p.ipv6.is_some()) {
+                    let v6 = p.ipv6.is_some();
+                    for name in out.events.names(v6) {
                         *self.c.events.entry(name).or_insert(0) += 1;
                     }
+                    set_defrag_events(&mut p, out.events, v6);
                     out.datagram
                 }
                 None => None,
@@ -240,10 +262,11 @@ impl Worker<'_> {
         };
         self.process(&p, data.len(), ts, index)?;
         if let Some(dgram) = reassembled {
-            let mut inner = decode(warden_packet::LinkType::RawIp, &dgram, &self.decode_opts);
+            // the rebuilt frame keeps the first fragment's link header
+            let mut inner = decode(link, &dgram.frame, &self.decode_opts);
             drop_invalid_ip_layer(&mut inner);
             self.c.defrag_reassembled += 1;
-            self.process(&inner, dgram.len(), ts, index)?;
+            self.process(&inner, dgram.frame.len(), ts, index)?;
         }
         Ok(())
     }
@@ -282,7 +305,13 @@ impl Worker<'_> {
                     self.inspect_flow_end(a, &mut f, to_server, ts)?;
                 }
             }
+            if let Parser::Http(h) = &mut a.parse.parser {
+                // the connection is over: a body delimited by the close
+                // ends here, any other open body (and its file) is cut
+                h.on_close();
+            }
             log_app_records(&mut self.eve, &self.opts.eve, a, &f, ts, None, true)?;
+            self.c.app.flow_ended(a, f.proto == 6);
         }
         if self.opts.eve.flow {
             let name = app.as_ref().map(app_proto_name);
@@ -421,6 +450,10 @@ impl Worker<'_> {
         }
         if let Some(i) = p.icmp() {
             flow.icmp[t.direction.index()].get_or_insert((i.icmp_type, i.code));
+        }
+        if let Some(tcp) = &p.tcp {
+            flow.tcp
+                .observe(to_server, tcp.seq, tcp.flags, p.payload.len());
         }
         let flow_id = flow.id;
         // application layer: reassemble, detect, parse
@@ -575,6 +608,9 @@ impl Worker<'_> {
             c.bytes as f64 * 8.0 / secs.max(1e-9) / 1e6,
             c.pkts as f64 / secs.max(1e-9)
         );
+        if let Some(prof) = &self.state.profile {
+            crate::profile::report(prof, &loaded.engine, &self.opts.log_dir, secs)?;
+        }
         if self.opts.verbose > 0 {
             eprintln!(
                 "warden: prefilter handed {} rule checks to verification ({:.1} per packet)",
@@ -664,6 +700,7 @@ fn inspect_txs(
         parse,
         done,
         finished_below,
+        dns_inspected_below,
         tls_dirty,
         http_seen,
         ..
@@ -736,17 +773,34 @@ fn inspect_txs(
         }
         Parser::Tls(t) => {
             if std::mem::take(&mut tls_dirty[dir.index()]) {
-                run(0, &TlsView(t), flow);
+                run(
+                    0,
+                    &TlsView {
+                        state: t,
+                        to_server,
+                    },
+                    flow,
+                );
             }
         }
         Parser::Dns(dns) => {
-            let floor = *finished_below;
+            let floor = dns_inspected_below[dir.index()];
             for tx in dns.transactions() {
                 if tx.tx_id >= floor && tx.to_server == to_server {
                     run(tx.tx_id, &DnsView(tx), flow);
                 }
             }
-            *finished_below = dns.next_tx_id();
+            dns_inspected_below[dir.index()] = dns.next_tx_id();
+            // a message is finished once inspected; the oldest message
+            // still waiting for a packet of its direction holds the floor
+            let waiting = dns
+                .transactions()
+                .iter()
+                .filter(|t| t.tx_id >= dns_inspected_below[usize::from(!t.to_server)])
+                .map(|t| t.tx_id)
+                .min();
+            *finished_below = waiting.unwrap_or(dns.next_tx_id());
+            // each message is inspected once: nothing to remember
             done.clear();
         }
         Parser::None => {}
@@ -785,10 +839,9 @@ fn log_app_records(
                 if !(tx.is_complete() || flow_end) {
                     break;
                 }
-                // at the flow's end, a request never answered is not logged
-                // (as Suricata does)
-                let answered = tx.response_progress() != warden_app::http::Progress::None;
-                if opts.http && (tx.is_complete() || answered) {
+                // at the flow's end every transaction is logged, answered
+                // or not (Suricata logs all on the flow's last pseudo packet)
+                if opts.http {
                     let mut r = crate::app_eve::http_record(
                         tx,
                         ts,
@@ -802,7 +855,21 @@ fn log_app_records(
                     if flow_end {
                         r.header.pkt_src = "stream (flow timeout)";
                     }
+                    if !opts.http_extended {
+                        crate::app_eve::http_basic_only(&mut r.http);
+                    }
                     eve.http(&r)?;
+                }
+                if opts.files {
+                    for file in tx.files() {
+                        let mut r = crate::app_eve::fileinfo_record(
+                            tx, file, ts, flow.id, client, server, flow.proto, pcap_cnt,
+                        );
+                        if flow_end {
+                            r.header.pkt_src = "stream (flow timeout)";
+                        }
+                        eve.fileinfo(&r)?;
+                    }
                 }
                 *logged_below = tx.id() + 1;
             }
@@ -828,7 +895,7 @@ fn log_app_records(
             d.retire(retire);
         }
         Parser::Tls(t) => {
-            if !*tls_logged && (t.handshake_done() || (flow_end && t.sni().is_some())) {
+            if !*tls_logged && (t.ready_to_log() || (flow_end && t.sni().is_some())) {
                 *tls_logged = true;
                 if opts.tls {
                     let r = crate::app_eve::tls_record(
@@ -1083,8 +1150,13 @@ fn create(path: &Path) -> Result<BufWriter<File>> {
 fn count_packet(c: &mut Counters, p: &Packet<'_>, len: u32) {
     c.pkts += 1;
     c.bytes += u64::from(len);
-    if p.link == warden_packet::LinkType::Ethernet {
-        c.ethernet += 1;
+    match p.link {
+        warden_packet::LinkType::Ethernet => c.ethernet += 1,
+        warden_packet::LinkType::LinuxSll => c.sll += 1,
+        warden_packet::LinkType::LinuxSll2 => c.sll2 += 1,
+        warden_packet::LinkType::Ppp => c.ppp += 1,
+        warden_packet::LinkType::CiscoHdlc => c.chdlc += 1,
+        _ => {}
     }
     if p.vlan_count > 0 {
         c.vlan += 1;
@@ -1117,6 +1189,32 @@ fn count_packet(c: &mut Counters, p: &Packet<'_>, len: u32) {
         c.invalid += 1;
         for name in p.event_names() {
             *c.events.entry(name).or_insert(0) += 1;
+        }
+    }
+}
+
+/// Raises on the fragment the decoder events its insertion caused
+/// (`ipv4.frag_overlap`, `ipv6.frag_overlap`, ...), so `decode-event`
+/// rules see them on that packet as Suricata's do.
+fn set_defrag_events(p: &mut Packet<'_>, ev: warden_stream::DefragEvents, v6: bool) {
+    use warden_packet::DecodeEvent as E;
+    use warden_stream::DefragEvents as D;
+    let table = if v6 {
+        [
+            (D::OVERLAP, Some(E::Ipv6FragOverlap)),
+            (D::TOO_LARGE, Some(E::Ipv6FragPktTooLarge)),
+            (D::INVALID_LENGTH, Some(E::Ipv6FragInvalidLength)),
+        ]
+    } else {
+        [
+            (D::OVERLAP, Some(E::Ipv4FragOverlap)),
+            (D::TOO_LARGE, Some(E::Ipv4FragPktTooLarge)),
+            (D::INVALID_LENGTH, None),
+        ]
+    };
+    for (d, e) in table {
+        if let (true, Some(e)) = (ev.contains(d), e) {
+            p.set_event(e);
         }
     }
 }
@@ -1299,6 +1397,20 @@ fn snapshot(
 ) -> StatsSnapshot {
     let mut events: Vec<(&'static str, u64)> = c.events.iter().map(|(k, v)| (*k, *v)).collect();
     events.sort();
+    let mut counters = vec![
+        ("decoder.nsh", c.nsh),
+        ("decoder.sll", c.sll),
+        ("decoder.sll2", c.sll2),
+        ("decoder.ppp", c.ppp),
+        ("decoder.chdlc", c.chdlc),
+        ("defrag.ipv4.reassembled", c.defrag_reassembled),
+        ("tcp.reassembly_gap", c.reassembly_gaps),
+        ("ips.accepted", c.ips_accepted),
+        ("ips.blocked", c.ips_blocked),
+        ("ips.rejected", c.ips_rejected),
+        ("capture.file_errors", c.capture_file_errors),
+    ];
+    counters.extend(c.app.counters());
     StatsSnapshot {
         uptime: started.elapsed().as_secs(),
         decoder: DecoderStats {
@@ -1336,14 +1448,7 @@ fn snapshot(
             alert_queue_overflow: st.overflow,
             alerts_suppressed: st.suppressed,
         },
-        counters: vec![
-            ("decoder.nsh", c.nsh),
-            ("defrag.ipv4.reassembled", c.defrag_reassembled),
-            ("tcp.reassembly_gap", c.reassembly_gaps),
-            ("ips.accepted", c.ips_accepted),
-            ("ips.blocked", c.ips_blocked),
-            ("ips.rejected", c.ips_rejected),
-        ],
+        counters,
         ..StatsSnapshot::default()
     }
 }
