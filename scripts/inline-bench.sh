@@ -6,7 +6,8 @@
 # Open). Prints Mbit/s and SYN/RST RTT p50/p99 per setup, and the latency
 # warden adds over the bridge.
 #
-# usage: sudo scripts/inline-bench.sh [path/to/warden] [rules-file] [MB]
+# usage: sudo scripts/inline-bench.sh [path/to/warden] [rules-file|rules-folder] [MB]
+#   a folder loads every *.rules file in it (e.g. ET Open's rules/ folder)
 # needs: root, iproute2, python3, curl
 set -euo pipefail
 WARDEN=${1:-target/release/warden}
@@ -77,11 +78,18 @@ PY
 run_warden() {
     local label=$1 rules=$2
     topology
-    ip netns exec $W "$WARDEN" -Q -i ba$ID:bb$ID -S "$rules" -k none \
+    local args=()
+    if [ -d "$rules" ]; then
+        for f in "$rules"/*.rules; do args+=(-S "$f"); done
+    else
+        args=(-S "$rules")
+    fi
+    ip netns exec $W "$WARDEN" -Q -i ba$ID:bb$ID "${args[@]}" -k none \
         --set vars.address-groups.HOME_NET=any --set vars.address-groups.EXTERNAL_NET=any \
         -l "$DIR/out" 2>"$DIR/warden.log" &
     WARDEN_PID=$!
     for _ in $(seq 1 600); do grep -q "bridge up" "$DIR/warden.log" && break; sleep 0.1; done
+    grep -E "rules in|bridge up" "$DIR/warden.log" | sed 's/^/    /'
     measure "$label"
     kill -TERM $WARDEN_PID; wait $WARDEN_PID || true; WARDEN_PID=
     grep "live:" "$DIR/warden.log" | sed 's/^/    /'

@@ -17,6 +17,10 @@
 //!   older kernels); a passive tap on a host's interface keeps them;
 //! - puts the interface in promiscuous mode for as long as the socket lives.
 //!
+//! Frames are read from a memory-mapped `TPACKET_V2` ring (`rx_ring`) when
+//! the kernel provides one, else with `recvmsg`; both fill the same
+//! [`FrameMeta`].
+//!
 //! The buffer handed to [`AfPacket::recv`] keeps [`HEADROOM`] free bytes
 //! before the frame so a stripped VLAN tag can be put back in place
 //! ([`restore_vlan_tag`]) without copying the frame.
@@ -186,6 +190,10 @@ mod sys {
 pub struct AfPacket {
     #[cfg(target_os = "linux")]
     fd: std::os::fd::OwnedFd,
+    /// The mapped receive ring, when the kernel gave one (frames are
+    /// then read without a system call each).
+    #[cfg(target_os = "linux")]
+    ring: Option<crate::rx_ring::RxRing>,
     name: String,
     ifindex: i32,
     ignore_outgoing: bool,
@@ -246,6 +254,9 @@ impl AfPacket {
         // older kernels lack it; the sll_pkttype check covers them
         let ignore_outgoing = skip_outgoing
             && setsockopt_int(s, sys::SOL_PACKET, sys::PACKET_IGNORE_OUTGOING, 1).is_ok();
+        // a ring needs the offload header option set first; without one
+        // (old kernel, no memory) frames are read with recvmsg
+        let ring = crate::rx_ring::RxRing::setup(s).ok();
         // SAFETY: sockaddr_ll is plain data; all-zero is a valid value.
         let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
         sll.sll_family = libc::AF_PACKET as u16;
@@ -283,6 +294,7 @@ impl AfPacket {
         }
         Ok(AfPacket {
             fd,
+            ring,
             name: name.to_string(),
             ifindex: ifindex as i32,
             ignore_outgoing,
@@ -304,6 +316,9 @@ impl AfPacket {
                 io::ErrorKind::InvalidInput,
                 "buffer too small",
             ));
+        }
+        if let Some(ring) = &self.ring {
+            return ring.next(buf);
         }
         let data = &mut buf[HEADROOM..];
         let mut iov = libc::iovec {
@@ -401,6 +416,11 @@ impl AfPacket {
         }
     }
 
+    /// Whether frames come through a memory-mapped ring (`TPACKET_V2`).
+    pub fn uses_ring(&self) -> bool {
+        self.ring.is_some()
+    }
+
     /// Whether the kernel drops this socket's own frames before they are
     /// queued (`PACKET_IGNORE_OUTGOING`, Linux 4.20+).
     pub fn ignores_outgoing(&self) -> bool {
@@ -454,6 +474,10 @@ impl AfPacket {
     }
     /// Not available.
     pub fn ignores_outgoing(&self) -> bool {
+        false
+    }
+    /// Not available.
+    pub fn uses_ring(&self) -> bool {
         false
     }
 }

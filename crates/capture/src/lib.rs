@@ -18,6 +18,8 @@ pub mod afpacket;
 mod error;
 mod files;
 mod reader;
+#[cfg(target_os = "linux")]
+mod rx_ring;
 mod writer;
 
 pub use afpacket::AfPacket;

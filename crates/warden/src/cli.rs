@@ -1,5 +1,6 @@
 //! Command line: Suricata's and Snort's habits (`-r`, `-S`, `-s`, `-l`,
-//! `-c`, `-k`, `-v`, `--set`, `--runmode`, `-T`, `-i`, `-Q`), so existing scripts run.
+//! `-c`, `-k`, `-v`, `--set`, `--runmode`, `-T`, `-i`, `-Q`,
+//! `--unix-socket`), so existing scripts run.
 
 use std::path::PathBuf;
 
@@ -30,7 +31,8 @@ pub enum RunMode {
     name = "warden",
     version,
     about = "Network intrusion detection and prevention engine for Snort/Suricata rules",
-    after_help = "Example: warden -r capture.pcap -S rules/emerging.rules -l out/"
+    after_help = "Example: warden -r capture.pcap -S rules/emerging.rules -l out/\n\
+                  A running warden (--unix-socket) is controlled with: warden ctl [--socket PATH] COMMAND (see warden ctl --help)"
 )]
 pub struct Cli {
     /// Read packets from a capture file (pcap/pcapng) or a folder of them.
@@ -96,6 +98,16 @@ pub struct Cli {
     /// in the kernel (tc mirred redirect) whenever no engine is up.
     #[arg(long = "fail-open")]
     pub fail_open: bool,
+
+    /// Live mode: open the control socket (`warden ctl` talks to it) at
+    /// PATH, /run/warden/warden.sock when PATH is left out.
+    #[arg(
+        long = "unix-socket",
+        value_name = "PATH",
+        num_args = 0..=1,
+        default_missing_value = warden_control::DEFAULT_SOCKET
+    )]
+    pub unix_socket: Option<PathBuf>,
 
     /// Test the configuration and rules, then exit (non-zero on errors).
     #[arg(short = 'T')]

@@ -8,12 +8,11 @@
 //! pair in the kernel: a `tc` ingress filter on each interface redirects
 //! every frame to its peer (`mirred egress redirect`), uninspected. Once
 //! the engine says its bridge is up, the filters are removed and frames go
-//! through warden again. A dead engine is restarted after a short pause.
+//! through warden again. A dead engine is restarted after a short pause;
+//! one that stops cleanly (`warden ctl shutdown`) ends the supervisor too.
 //!
-//! The filters live in each interface's `clsact` qdisc (created if
-//! missing) at preference [`TC_PREF`], so other filters an operator keeps
-//! there are left alone. SIGINT/SIGTERM stop the engine cleanly, remove
-//! the filters and end the supervisor.
+//! The filters are [`crate::bypass::KernelBypass`]'s. SIGINT/SIGTERM stop
+//! the engine cleanly, remove the filters and end the supervisor.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, ExitCode, Stdio};
@@ -21,15 +20,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 
+use crate::bypass::KernelBypass;
 use crate::live::{install_stop_handlers, stop_requested, Interfaces, BRIDGE_UP};
 
 /// Environment variable marking the engine child (it must not supervise).
 pub(crate) const ENGINE_ENV: &str = "WARDEN_FAIL_OPEN_ENGINE";
-
-/// Preference of warden's bypass filters in the interfaces' ingress hook.
-const TC_PREF: &str = "49017";
 
 /// Pause before restarting an engine that died.
 const RESTART_PAUSE: Duration = Duration::from_secs(1);
@@ -39,84 +36,32 @@ pub(crate) fn is_engine_child() -> bool {
     std::env::var_os(ENGINE_ENV).is_some()
 }
 
-/// The kernel bypass of every pair.
-struct Bypass<'a> {
-    pairs: Vec<(&'a str, &'a str)>,
-    on: bool,
-}
-
-impl<'a> Bypass<'a> {
-    fn new(ifaces: &'a Interfaces) -> Result<Bypass<'a>> {
-        let pairs: Vec<(&str, &str)> = ifaces
-            .entries
-            .iter()
-            .filter_map(|(a, b)| b.as_deref().map(|b| (a.as_str(), b)))
-            .collect();
-        if pairs.is_empty() {
-            bail!("--fail-open needs inline pairs (-Q -i A:B)");
-        }
-        Ok(Bypass { pairs, on: false })
-    }
-
-    /// Frames cross each pair in the kernel, uninspected.
-    fn enable(&mut self) -> Result<()> {
-        for &(a, b) in &self.pairs {
-            for (from, to) in [(a, b), (b, a)] {
-                // the qdisc may exist already (ours from a crash, or the
-                // operator's): only the filter is ours
-                let _ = tc(&["qdisc", "add", "dev", from, "clsact"]);
-                let _ = tc(&["filter", "del", "dev", from, "ingress", "pref", TC_PREF]);
-                tc(&[
-                    "filter", "add", "dev", from, "ingress", "pref", TC_PREF, "protocol", "all",
-                    "u32", "match", "u32", "0", "0", "action", "mirred", "egress", "redirect",
-                    "dev", to,
-                ])
-                .with_context(|| format!("cannot bypass {from} -> {to} with tc"))?;
-            }
-        }
-        if !self.on {
-            eprintln!("warden: fail-open: bypass on (traffic crosses uninspected)");
-        }
-        self.on = true;
-        Ok(())
-    }
-
-    /// Frames go through warden again.
-    fn disable(&mut self) {
-        for &(a, b) in &self.pairs {
-            for dev in [a, b] {
-                let _ = tc(&["filter", "del", "dev", dev, "ingress", "pref", TC_PREF]);
-            }
-        }
-        if self.on {
-            eprintln!("warden: fail-open: bypass off (traffic inspected)");
-        }
-        self.on = false;
-    }
-}
-
-fn tc(args: &[&str]) -> Result<()> {
-    let out = Command::new("tc")
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .context("cannot run tc (iproute2)")?;
-    if !out.status.success() {
-        bail!(
-            "tc {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
+/// Turns the kernel bypass on, saying so when it was off.
+fn bypass_on(b: &mut KernelBypass) -> Result<()> {
+    let was = b.is_on();
+    b.enable()?;
+    if !was {
+        eprintln!("warden: fail-open: bypass on (traffic crosses uninspected)");
     }
     Ok(())
 }
 
+/// Turns the kernel bypass off, saying so when it was on.
+fn bypass_off(b: &mut KernelBypass) {
+    let was = b.is_on();
+    b.disable();
+    if was {
+        eprintln!("warden: fail-open: bypass off (traffic inspected)");
+    }
+}
+
 /// Runs the engine as a child and keeps traffic flowing around it
-/// whenever it is not up. Returns when SIGINT/SIGTERM arrives.
+/// whenever it is not up. Returns when SIGINT/SIGTERM arrives or the
+/// engine stops cleanly.
 pub(crate) fn supervise(ifaces: &Interfaces) -> Result<ExitCode> {
-    let mut bypass = Bypass::new(ifaces)?;
+    let mut bypass = KernelBypass::new(ifaces).context("--fail-open")?;
     install_stop_handlers();
-    bypass.enable()?;
+    bypass_on(&mut bypass)?;
     let exe = std::env::current_exe().context("cannot find warden's own executable")?;
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     let mut code = ExitCode::SUCCESS;
@@ -143,8 +88,8 @@ pub(crate) fn supervise(ifaces: &Interfaces) -> Result<ExitCode> {
             });
         }
         let status = loop {
-            if up.load(Ordering::Relaxed) && bypass.on {
-                bypass.disable();
+            if up.load(Ordering::Relaxed) && bypass.is_on() {
+                bypass_off(&mut bypass);
             }
             if let Some(status) = child.try_wait().context("waiting for the engine")? {
                 break Some(status);
@@ -155,8 +100,14 @@ pub(crate) fn supervise(ifaces: &Interfaces) -> Result<ExitCode> {
             std::thread::sleep(Duration::from_millis(10));
         };
         match status {
+            Some(status) if status.success() => {
+                // a clean exit is a requested stop (`warden ctl shutdown`,
+                // or SIGTERM sent to the engine itself): end with it
+                eprintln!("warden: fail-open: engine stopped; supervisor ends");
+                break;
+            }
             Some(status) => {
-                bypass.enable()?;
+                bypass_on(&mut bypass)?;
                 eprintln!("warden: fail-open: engine ended ({status}); restarting");
                 let until = Instant::now() + RESTART_PAUSE;
                 while Instant::now() < until && !stop_requested() {
@@ -169,7 +120,7 @@ pub(crate) fn supervise(ifaces: &Interfaces) -> Result<ExitCode> {
             }
         }
     }
-    bypass.disable();
+    bypass_off(&mut bypass);
     Ok(code)
 }
 

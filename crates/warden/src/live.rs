@@ -7,8 +7,10 @@
 //! same [`Worker`] the offline run uses (one verdict function for
 //! `--simulate-ips` and the wire), then forwarding the frame to the peer
 //! interface, discarding it, or sending the reject answers built by
-//! [`crate::reject`]. SIGINT/SIGTERM end the loop; the worker then closes
-//! every flow and writes the stats event as at the end of a capture.
+//! [`crate::reject`]. While the kill switch is on ([`crate::control`]),
+//! frames skip inspection. SIGINT/SIGTERM (or `warden ctl shutdown`) end
+//! the loop; the worker then closes every flow and writes the stats event
+//! as at the end of a capture.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -18,6 +20,7 @@ use warden_capture::afpacket::{self, restore_vlan_tag, AfPacket, HEADROOM, VNET_
 use warden_output::Timestamp;
 use warden_packet::{decode, DecodeOptions, LinkType};
 
+use crate::control::{EngineControl, Inspection};
 use crate::load::Loaded;
 use crate::reject::{reject_frame, Toward};
 use crate::run::{RunOptions, Worker};
@@ -43,6 +46,11 @@ pub(crate) const BRIDGE_UP: &str = "inline bridge up";
 /// Whether SIGINT or SIGTERM arrived since `install_stop_handlers`.
 pub(crate) fn stop_requested() -> bool {
     STOP.load(Ordering::Relaxed)
+}
+
+/// Asks the live loop to stop cleanly, as SIGTERM does.
+pub(crate) fn request_stop() {
+    STOP.store(true, Ordering::Relaxed);
 }
 
 extern "C" fn on_stop_signal(_: libc::c_int) {
@@ -111,10 +119,17 @@ struct LiveCounters {
     send_errors: u64,
     truncated: u64,
     own_frames: u64,
+    bypassed: u64,
 }
 
-/// Runs live until SIGINT/SIGTERM.
-pub(crate) fn run(opts: &RunOptions, loaded: &Loaded, ifaces: &Interfaces) -> Result<()> {
+/// Runs live until SIGINT/SIGTERM or `warden ctl shutdown`; `socket` is
+/// where the control socket listens, if anywhere.
+pub(crate) fn run(
+    opts: &RunOptions,
+    loaded: &Loaded,
+    ifaces: &Interfaces,
+    socket: Option<&std::path::Path>,
+) -> Result<()> {
     let mut ports: Vec<Port> = Vec::new();
     for (a, b) in &ifaces.entries {
         let bridged = b.is_some();
@@ -137,6 +152,11 @@ pub(crate) fn run(opts: &RunOptions, loaded: &Loaded, ifaces: &Interfaces) -> Re
     install_stop_handlers();
     let started = Instant::now();
     let mut w = Worker::new(opts, loaded)?;
+    let control = EngineControl::new(ifaces, opts.ips);
+    let server = match socket {
+        Some(path) => Some(crate::control::start(path, control.clone())?),
+        None => None,
+    };
     let names: Vec<String> = ifaces
         .entries
         .iter()
@@ -145,8 +165,13 @@ pub(crate) fn run(opts: &RunOptions, loaded: &Loaded, ifaces: &Interfaces) -> Re
             None => a.clone(),
         })
         .collect();
+    let reading = if ports.iter().all(|p| p.sock.uses_ring()) {
+        "memory-mapped rings"
+    } else {
+        "recvmsg"
+    };
     eprintln!(
-        "warden: {} on {} (SIGINT/SIGTERM to stop)",
+        "warden: {} on {} ({reading}; SIGINT/SIGTERM to stop)",
         if opts.ips { BRIDGE_UP } else { "watching" },
         names.join(", ")
     );
@@ -190,6 +215,24 @@ pub(crate) fn run(opts: &RunOptions, loaded: &Loaded, ifaces: &Interfaces) -> Re
                     }
                 }
                 let frame = &buf[off..off + len];
+                match control.inspection() {
+                    Inspection::On => {}
+                    Inspection::BypassDiscard => {
+                        // the kernel forwards this frame (kill switch)
+                        c.bypassed += 1;
+                        continue;
+                    }
+                    Inspection::BypassForward => {
+                        c.bypassed += 1;
+                        if let Some(peer) = ports[i].peer {
+                            match ports[peer].sock.send(&vnet, frame) {
+                                Ok(()) => c.forwarded += 1,
+                                Err(_) => c.send_errors += 1,
+                            }
+                        }
+                        continue;
+                    }
+                }
                 // a checksum the NIC fills on the way out is not yet valid
                 w.decode_opts.checksum_validation = validate && !vnet.checksum_partial();
                 let ts = now();
@@ -245,10 +288,12 @@ pub(crate) fn run(opts: &RunOptions, loaded: &Loaded, ifaces: &Interfaces) -> Re
             w.flush_logs()?;
         }
     }
+    drop(server);
+    control.release();
     w.finish(loaded, started)?;
     eprintln!(
-        "warden: live: {} frames read, {} forwarded, {} dropped, {} reject answers sent, {} send errors, {} truncated, {} own frames skipped",
-        c.received, c.forwarded, c.dropped, c.rejects_sent, c.send_errors, c.truncated, c.own_frames
+        "warden: live: {} frames read, {} forwarded, {} dropped, {} reject answers sent, {} send errors, {} truncated, {} own frames skipped, {} bypassed (kill switch)",
+        c.received, c.forwarded, c.dropped, c.rejects_sent, c.send_errors, c.truncated, c.own_frames, c.bypassed
     );
     Ok(())
 }

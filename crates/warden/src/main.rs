@@ -8,8 +8,11 @@
 mod app_eve;
 mod app_glue;
 mod app_stats;
+mod bypass;
 mod cli;
 mod config;
+mod control;
+mod ctl;
 mod failopen;
 mod live;
 mod load;
@@ -29,6 +32,9 @@ use warden_packet::DecodeOptions;
 use crate::cli::{ChecksumMode, Cli};
 
 fn main() -> ExitCode {
+    if std::env::args_os().nth(1).is_some_and(|a| a == "ctl") {
+        return ctl::main(std::env::args_os().skip(2));
+    }
     let cli = Cli::parse();
     match real_main(&cli) {
         Ok(code) => code,
@@ -63,6 +69,20 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
         if let (Some(i), false) = (&ifaces, failopen::is_engine_child()) {
             return failopen::supervise(i);
         }
+    }
+    // the control socket: --unix-socket, or the config's unix-command
+    let socket = cli.unix_socket.clone().or_else(|| {
+        cfg.get_bool("unix-command.enabled")
+            .unwrap_or(false)
+            .then(|| {
+                cfg.get_str("unix-command.filename").map_or_else(
+                    || PathBuf::from(warden_control::DEFAULT_SOCKET),
+                    PathBuf::from,
+                )
+            })
+    });
+    if cli.unix_socket.is_some() && !live {
+        anyhow::bail!("--unix-socket applies to live mode (-i)");
     }
     let read = match (&cli.read, live) {
         (Some(r), _) => {
@@ -131,7 +151,7 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
         profile_rules: cli.profile_rules,
     };
     match &ifaces {
-        Some(i) => live::run(&opts, &loaded, i)?,
+        Some(i) => live::run(&opts, &loaded, i, socket.as_deref())?,
         None => run::run(&opts, &loaded)?,
     }
     Ok(ExitCode::SUCCESS)

@@ -338,13 +338,24 @@ impl Warden {
     /// Starts `warden <mode args> -S rules -l dir` and waits (5 s at
     /// most) until it says it is up.
     fn start(ns: &str, mode: &[&str], rules: &str, name: &str) -> Warden {
+        Warden::start_env(ns, mode, rules, name, &[])
+    }
+
+    /// [`Warden::start`] with extra environment variables.
+    fn start_env(ns: &str, mode: &[&str], rules: &str, name: &str, env: &[(&str, &str)]) -> Warden {
         let dir = std::env::temp_dir().join(format!("warden-inline-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("log dir");
         let rules_path = dir.join("test.rules");
         std::fs::write(&rules_path, rules).expect("rules");
         let stderr = std::fs::File::create(dir.join("stderr.txt")).expect("stderr file");
-        let child = Command::new("ip")
+        // `ip` by its full path: `env` may change PATH
+        let ip_path = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())
+            .unwrap_or("ip");
+        let child = Command::new(ip_path)
+            .envs(env.iter().copied())
             .args(["netns", "exec", ns, env!("CARGO_BIN_EXE_warden")])
             .args(mode)
             .arg("-S")
@@ -369,6 +380,21 @@ impl Warden {
             std::thread::sleep(Duration::from_millis(20));
         }
         w
+    }
+
+    /// Waits (`within` at most) for warden to exit by itself; its exit
+    /// status, or `None` if it is still running.
+    fn exited(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let child = self.child.as_mut()?;
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = child.try_wait() {
+                self.child = None;
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
     }
 
     fn stderr(&self) -> String {
@@ -444,6 +470,11 @@ fn benign_requests_cross_the_bridge_and_a_drop_rule_blocks_its_uri() {
         &t,
         "drop http any any -> any any (msg:\"blocked uri\"; http.uri; content:\"/forbidden\"; sid:1001;)\n",
         "drop",
+    );
+    assert!(
+        w.stderr().contains("memory-mapped rings"),
+        "frames are read from the TPACKET_V2 rings: {}",
+        w.stderr()
     );
     match get(&t, "/hello") {
         Outcome::Response(200, _) => {}
@@ -533,9 +564,10 @@ fn passive_mode_alerts_on_drop_rules_without_blocking() {
     require_netns!();
     let t = Topology::new(Link::Direct);
     let server = Server::start(&t);
+    let sock = control_socket("passive");
     let w = Warden::start(
         &t.client_ns,
-        &["-i", &t.client_if],
+        &["-i", &t.client_if, "--unix-socket", sock.to_str().unwrap()],
         "drop http any any -> any any (msg:\"would block\"; http.uri; content:\"/forbidden\"; sid:1005;)\n",
         "passive",
     );
@@ -544,6 +576,13 @@ fn passive_mode_alerts_on_drop_rules_without_blocking() {
         other => panic!("passive mode must not block: {other:?}"),
     }
     assert!(server.saw("/forbidden"));
+    // warden is not in the path: there is nothing to bypass
+    let (code, _, err) = ctl(&sock, &["bypass", "on"]);
+    assert_eq!(code, 1, "refused: {err}");
+    assert!(err.contains("IDS mode"), "{err}");
+    let (code, out, _) = ctl(&sock, &["version"]);
+    assert_eq!(code, 0);
+    assert_eq!(serde_json::from_str::<Value>(&out).unwrap()["mode"], "ids");
     let ev = w.stop();
     let alerts = of_type(&ev, "alert");
     assert_eq!(alerts.len(), 1, "{alerts:?}");
@@ -725,4 +764,148 @@ fn get_quick(t: &Topology, path: &str) -> Outcome {
     })
     .join()
     .expect("client thread")
+}
+
+/// A control socket path for test `name` (removed first).
+fn control_socket(name: &str) -> PathBuf {
+    let p = std::env::temp_dir().join(format!("warden-ctl-{}-{name}.sock", std::process::id()));
+    let _ = std::fs::remove_file(&p);
+    p
+}
+
+/// Runs `warden ctl --socket SOCK ARGS...`: exit code, stdout, stderr.
+fn ctl(sock: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .arg("ctl")
+        .arg("--socket")
+        .arg(sock)
+        .args(args)
+        .output()
+        .expect("run warden ctl");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_kill_switch_lets_blocked_traffic_through_uninspected_and_off_blocks_it_again() {
+    require_netns!();
+    let tc_ok = Command::new("tc")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    kill_switch(if tc_ok {
+        BypassPath::Kernel
+    } else {
+        BypassPath::Warden
+    });
+}
+
+#[test]
+fn without_tc_the_kill_switch_has_warden_forward_frames_uninspected() {
+    require_netns!();
+    kill_switch(BypassPath::Warden);
+}
+
+/// Who forwards the traffic while the kill switch is on.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum BypassPath {
+    /// tc mirred redirect in the kernel.
+    Kernel,
+    /// warden itself (no tc found).
+    Warden,
+}
+
+fn kill_switch(path: BypassPath) {
+    let t = Topology::new(Link::Bridged);
+    let server = Server::start(&t);
+    let name = format!("killswitch-{path:?}");
+    let sock = control_socket(&name);
+    let mut args = inline_args(&t);
+    args.extend(["--unix-socket".into(), sock.display().to_string()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    // no tc on the PATH: warden must forward by itself
+    let env: &[(&str, &str)] = match path {
+        BypassPath::Kernel => &[],
+        BypassPath::Warden => &[("PATH", "/nonexistent")],
+    };
+    let mut w = Warden::start_env(
+        &t.warden_ns,
+        &args,
+        "drop http any any -> any any (msg:\"blocked uri\"; http.uri; content:\"/forbidden\"; sid:1009;)\n",
+        &name,
+        env,
+    );
+    let (code, out, err) = ctl(&sock, &["version"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).expect("version is JSON");
+    assert_eq!(v["mode"], "inline");
+    assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
+
+    assert!(matches!(get(&t, "/forbidden-1"), Outcome::TimedOut));
+    assert!(!server.saw("/forbidden-1"));
+
+    let (code, out, err) = ctl(&sock, &["bypass", "on"]);
+    assert_eq!(code, 0, "bypass on: {err}");
+    let v: Value = serde_json::from_str(&out).expect("bypass reply is JSON");
+    assert_eq!(v["bypass"], "on");
+    assert_eq!(v["changed"], true);
+    let expected = match path {
+        BypassPath::Kernel => "kernel (tc mirred)",
+        BypassPath::Warden => "warden (uninspected)",
+    };
+    assert_eq!(v["path"], expected, "{v}");
+    match get(&t, "/forbidden-2") {
+        Outcome::Response(200, _) => {}
+        other => panic!("with the kill switch on the drop rule must not apply: {other:?}"),
+    }
+    assert!(server.saw("/forbidden-2"));
+    // a large transfer crosses too, whole
+    assert!(matches!(get(&t, "/big"), Outcome::Response(200, n) if n == BIG));
+    // asking again changes nothing
+    let (code, out, _) = ctl(&sock, &["bypass", "on"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        serde_json::from_str::<Value>(&out).unwrap()["changed"],
+        false
+    );
+
+    let (code, out, err) = ctl(&sock, &["bypass", "off"]);
+    assert_eq!(code, 0, "bypass off: {err}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&out).unwrap()["bypass"],
+        "off"
+    );
+    assert!(matches!(get(&t, "/forbidden-3"), Outcome::TimedOut));
+    assert!(!server.saw("/forbidden-3"));
+    assert!(matches!(get(&t, "/hello"), Outcome::Response(200, _)));
+
+    // a refused command exits non-zero with the reason
+    let (code, _, err) = ctl(&sock, &["bypass", "maybe"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("on or off"), "{err}");
+    let (code, _, err) = ctl(&sock, &["no-such-command"]);
+    assert_eq!(code, 1, "{err}");
+
+    // shutdown stops warden cleanly: stats written, socket removed
+    let (code, _, err) = ctl(&sock, &["shutdown"]);
+    assert_eq!(code, 0, "{err}");
+    let status = w
+        .exited(Duration::from_secs(5))
+        .unwrap_or_else(|| panic!("warden still running after shutdown: {}", w.stderr()));
+    assert!(status.success(), "{}", w.stderr());
+    assert!(!sock.exists(), "control socket removed at exit");
+    let (code, _, _) = ctl(&sock, &["version"]);
+    assert_eq!(code, 2, "nobody answers any more");
+    let ev = events(&w.log_dir.join("out"));
+    let urls: Vec<&str> = of_type(&ev, "alert")
+        .iter()
+        .filter_map(|a| a["http"]["url"].as_str())
+        .collect();
+    // inspected before and after, not while bypassed
+    assert_eq!(urls, ["/forbidden-1", "/forbidden-3"], "{ev:?}");
+    assert_eq!(of_type(&ev, "stats").len(), 1);
+    assert!(w.stderr().contains("kill switch off"));
 }
