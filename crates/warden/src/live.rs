@@ -253,7 +253,8 @@ pub(crate) fn run(opts: &RunOptions, loaded: &Loaded, ifaces: &Interfaces) -> Re
     Ok(())
 }
 
-fn now() -> Timestamp {
+/// The wall clock as an EVE timestamp.
+pub(crate) fn now() -> Timestamp {
     let d = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
