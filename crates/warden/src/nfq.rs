@@ -98,6 +98,7 @@ pub(crate) fn run(opts: &RunOptions, loaded: &Loaded, nfq: &NfqOptions) -> Resul
     let mut buf = vec![0u8; nfqueue::RECV_BUF_LEN];
     let mut c = NfqCounters::default();
     let mut last_idle = Instant::now();
+    let validate = opts.decode.checksum_validation;
     while !stop_requested() {
         wait_readable(&fds, &mut ready, IDLE_WAIT_MS).context("poll")?;
         for (i, q) in queues.iter_mut().enumerate() {
@@ -124,7 +125,7 @@ pub(crate) fn run(opts: &RunOptions, loaded: &Loaded, nfq: &NfqOptions) -> Resul
                             if (p.payload.len() as u32) < p.orig_len {
                                 c.truncated += 1;
                             }
-                            let v = inspect(&mut w, &p, &raw, &mut c)?;
+                            let v = inspect(&mut w, &p, &raw, validate, &mut c)?;
                             q.verdict(p.id, v);
                         }
                         Ok(Message::Error { errno, .. }) if errno != 0 => c.kernel_errors += 1,
@@ -169,8 +170,12 @@ fn inspect(
     w: &mut Worker<'_>,
     p: &nfqueue::QueuedPacket<'_>,
     raw: &RawIpSender,
+    validate: bool,
     c: &mut NfqCounters,
 ) -> Result<nfqueue::Verdict> {
+    // a checksum the kernel has yet to fill (only with NFQA_CFG_F_GSO,
+    // which warden does not ask for) is not validated
+    w.decode_opts.checksum_validation = validate && p.skb_info & nfqueue::SKB_CSUM_NOT_READY == 0;
     w.wire_packet(LinkType::RawIp, p.payload, p.orig_len, now(), 0)?;
     Ok(match w.last_verdict {
         Verdict::Accept => {

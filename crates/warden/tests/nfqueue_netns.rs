@@ -120,6 +120,8 @@ struct Topology {
     server_ns: String,
     client_ip: String,
     server_ip: String,
+    /// The server's IPv6 address (the client has one too).
+    server_ip6: String,
 }
 
 impl Topology {
@@ -133,6 +135,7 @@ impl Topology {
             server_ns: format!("wdq-s-{id}"),
             client_ip: format!("10.216.{s}.1"),
             server_ip: format!("10.217.{s}.1"),
+            server_ip6: format!("fd00:217:{s}::1"),
         };
         for ns in [&t.client_ns, &t.router_ns, &t.server_ns] {
             ip(&["netns", "add", ns]);
@@ -171,6 +174,32 @@ impl Topology {
                 &rdev,
             ]);
             ip(&["-n", &t.router_ns, "link", "set", &rdev, "up"]);
+            // IPv6 beside it (no duplicate address detection: usable at once)
+            let (a6, gw6) = (format!("fd00:{net}:{s}::1"), format!("fd00:{net}:{s}::fe"));
+            ip(&[
+                "-n",
+                ns,
+                "-6",
+                "addr",
+                "add",
+                &format!("{a6}/64"),
+                "dev",
+                &dev,
+                "nodad",
+            ]);
+            ip(&["-n", ns, "-6", "route", "add", "default", "via", &gw6]);
+            let gw6 = format!("{gw6}/64");
+            ip(&[
+                "-n",
+                &t.router_ns,
+                "-6",
+                "addr",
+                "add",
+                &gw6,
+                "dev",
+                &rdev,
+                "nodad",
+            ]);
         }
         ip(&[
             "netns",
@@ -178,7 +207,8 @@ impl Topology {
             &t.router_ns,
             "sh",
             "-c",
-            "echo 1 > /proc/sys/net/ipv4/ip_forward",
+            "echo 1 > /proc/sys/net/ipv4/ip_forward; \
+             echo 1 > /proc/sys/net/ipv6/conf/all/forwarding",
         ]);
         t
     }
@@ -233,14 +263,20 @@ impl Topology {
         if bypass {
             args.push("--queue-bypass");
         }
-        match run("ip", &args, None) {
-            Ok(()) => Ok("iptables"),
-            Err(e) => Err(format!("{nft}; {e}")),
-        }
+        run("ip", &args, None).map_err(|e| format!("{nft}; {e}"))?;
+        args[3] = "ip6tables";
+        run("ip", &args, None).map_err(|e| format!("{nft}; {e}"))?;
+        Ok("iptables")
     }
 
     fn server_addr(&self) -> SocketAddr {
         format!("{}:{SERVER_PORT}", self.server_ip)
+            .parse()
+            .expect("address")
+    }
+
+    fn server_addr6(&self) -> SocketAddr {
+        format!("[{}]:{SERVER_PORT}", self.server_ip6)
             .parse()
             .expect("address")
     }
@@ -278,21 +314,41 @@ impl Server {
     fn start(t: &Topology) -> Server {
         let log = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
-        let (ns, addr) = (t.server_ns.clone(), t.server_addr());
+        let (ns, addrs) = (t.server_ns.clone(), [t.server_addr(), t.server_addr6()]);
         let (log2, stop2) = (log.clone(), stop.clone());
         let (tx, rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
             enter_netns(&ns);
-            let l = TcpListener::bind(addr).expect("bind server");
-            l.set_nonblocking(true).expect("nonblocking");
+            let tcp = addrs.map(|a| {
+                let l = TcpListener::bind(a).expect("bind server");
+                l.set_nonblocking(true).expect("nonblocking");
+                l
+            });
+            // UDP echo on the same port: a datagram is logged as "UDP text"
+            let udp = UdpSocket::bind(addrs[0]).expect("bind udp");
+            udp.set_nonblocking(true).expect("nonblocking");
             tx.send(()).expect("ready");
+            let mut buf = [0u8; 2048];
             while !stop2.load(Ordering::Relaxed) {
-                match l.accept() {
-                    Ok((s, _)) => serve(s, &log2),
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                        std::thread::sleep(Duration::from_millis(5))
+                let mut idle = true;
+                for l in &tcp {
+                    match l.accept() {
+                        Ok((s, _)) => {
+                            serve(s, &log2);
+                            idle = false;
+                        }
+                        Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                        Err(_) => return,
                     }
-                    Err(_) => break,
+                }
+                if let Ok((n, from)) = udp.recv_from(&mut buf) {
+                    let text = String::from_utf8_lossy(&buf[..n]).to_string();
+                    log2.lock().unwrap().push(format!("UDP {text}"));
+                    let _ = udp.send_to(&buf[..n], from);
+                    idle = false;
+                }
+                if idle {
+                    std::thread::sleep(Duration::from_millis(5));
                 }
             }
         });
@@ -303,6 +359,10 @@ impl Server {
             stop,
             thread: Some(thread),
         }
+    }
+
+    fn saw_text(&self, line: &str) -> bool {
+        self.log.lock().unwrap().iter().any(|l| l == line)
     }
 
     fn saw(&self, path: &str) -> bool {
@@ -367,7 +427,12 @@ enum Outcome {
 
 /// GET `path` from the client namespace within `budget`.
 fn get_within(t: &Topology, path: &str, budget: Duration) -> Outcome {
-    let (ns, addr, path) = (t.client_ns.clone(), t.server_addr(), path.to_string());
+    get_from(t, t.server_addr(), path, budget)
+}
+
+/// GET `path` from `addr` in the client namespace within `budget`.
+fn get_from(t: &Topology, addr: SocketAddr, path: &str, budget: Duration) -> Outcome {
+    let (ns, path) = (t.client_ns.clone(), path.to_string());
     std::thread::spawn(move || {
         enter_netns(&ns);
         let deadline = Instant::now() + budget;
@@ -732,4 +797,86 @@ fn queue_mode_refuses_other_packet_sources_and_the_bridge_supervisor() {
             "{args:?}: {err}"
         );
     }
+}
+
+#[test]
+fn over_ipv6_requests_pass_and_a_reject_rule_resets_the_client() {
+    require_netns!();
+    let t = Topology::new();
+    queue_or_skip!(t, true);
+    let server = Server::start(&t);
+    let w = Warden::start(
+        &t,
+        &[],
+        "reject http any any -> any any (msg:\"rejected uri v6\"; http.uri; content:\"/reject-me\"; sid:2006;)\n",
+        "ipv6",
+    );
+    let budget = Duration::from_secs(3);
+    match get_from(&t, t.server_addr6(), "/hello6", budget) {
+        Outcome::Response(200, _) => {}
+        other => panic!("benign IPv6 request through the queue: {other:?}"),
+    }
+    // the reset is an IPv6 packet warden sends through its raw socket
+    match get_from(&t, t.server_addr6(), "/reject-me", budget) {
+        Outcome::Reset(after) => assert!(after < Duration::from_secs(1), "reset after {after:?}"),
+        other => panic!("a rejected IPv6 request must see a reset, got {other:?}"),
+    }
+    assert!(server.saw("/hello6") && !server.saw("/reject-me"));
+    let ev = w.stop();
+    let alerts = of_type(&ev, "alert");
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    // EVE writes IPv6 addresses in full, as Suricata does
+    let dest: std::net::IpAddr = alerts[0]["dest_ip"]
+        .as_str()
+        .and_then(|a| a.parse().ok())
+        .expect("dest_ip");
+    assert_eq!(dest, t.server_ip6.parse::<std::net::IpAddr>().expect("ip"));
+}
+
+#[test]
+fn a_reject_rule_on_udp_answers_port_unreachable() {
+    require_netns!();
+    let t = Topology::new();
+    queue_or_skip!(t, true);
+    let server = Server::start(&t);
+    let w = Warden::start(
+        &t,
+        &[],
+        "reject udp any any -> any any (msg:\"rejected datagram\"; content:\"reject-me\"; sid:2007;)\n",
+        "udp",
+    );
+    let (ns, to) = (
+        t.client_ns.clone(),
+        format!("{}:{SERVER_PORT}", t.server_ip),
+    );
+    let (echo, refused) = std::thread::spawn(move || {
+        enter_netns(&ns);
+        let s = UdpSocket::bind("0.0.0.0:0").expect("udp socket");
+        s.connect(&to).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(1)))
+            .expect("timeout");
+        let mut buf = [0u8; 64];
+        s.send(b"hello").expect("send");
+        let echo = s.recv(&mut buf).map(|n| buf[..n].to_vec());
+        s.send(b"please reject-me").expect("send");
+        let sent = Instant::now();
+        let refused = s
+            .recv(&mut buf)
+            .map(|_| ())
+            .map_err(|e| (e.kind(), sent.elapsed()));
+        (echo, refused)
+    })
+    .join()
+    .expect("udp client");
+    assert_eq!(echo.expect("echo of the benign datagram"), b"hello");
+    match refused {
+        Err((ErrorKind::ConnectionRefused, after)) => {
+            assert!(after < Duration::from_secs(1), "{after:?}")
+        }
+        other => panic!("the rejected datagram must be refused (ICMP port unreachable): {other:?}"),
+    }
+    assert!(server.saw_text("UDP hello"));
+    assert!(!server.saw_text("UDP please reject-me"));
+    let ev = w.stop();
+    assert_eq!(of_type(&ev, "stats")[0]["stats"]["ips"]["rejected"], 1);
 }
