@@ -61,7 +61,10 @@ fn unavailable() -> Option<String> {
 /// neither nft nor iptables can (e.g. a kernel without NFQUEUE).
 macro_rules! queue_or_skip {
     ($t:expr, $bypass:expr) => {
-        match $t.queue_forwarded($bypass) {
+        queue_or_skip!($t, $bypass, QUEUE, QUEUE)
+    };
+    ($t:expr, $bypass:expr, $v4:expr, $v6:expr) => {
+        match $t.queue_forwarded_to($bypass, $v4, $v6) {
             Ok(tool) => tool,
             Err(why) => {
                 eprintln!("skipped: cannot queue forwarded packets: {why}");
@@ -213,15 +216,16 @@ impl Topology {
         t
     }
 
-    /// Queues every forwarded packet to [`QUEUE`]; with `bypass`, packets
-    /// pass while no program is bound to the queue. Returns the tool used,
-    /// or why neither tool could do it.
-    fn queue_forwarded(&self, bypass: bool) -> Result<&'static str, String> {
+    /// Queues forwarded IPv4 packets to queue `v4`, IPv6 ones to `v6`;
+    /// with `bypass`, packets pass while no program is bound to the queue.
+    /// Returns the tool used, or why neither tool could do it.
+    fn queue_forwarded_to(&self, bypass: bool, v4: u16, v6: u16) -> Result<&'static str, String> {
+        let flag = if bypass { " bypass" } else { "" };
         let script = format!(
             "add table inet wardentest\n\
              add chain inet wardentest fwd {{ type filter hook forward priority 0; policy accept; }}\n\
-             add rule inet wardentest fwd queue num {QUEUE}{}\n",
-            if bypass { " bypass" } else { "" }
+             add rule inet wardentest fwd meta nfproto ipv4 queue num {v4}{flag}\n\
+             add rule inet wardentest fwd meta nfproto ipv6 queue num {v6}{flag}\n"
         );
         let ns = self.router_ns.as_str();
         let nft = match run(
@@ -247,25 +251,25 @@ impl Topology {
             ],
             None,
         );
-        let q = QUEUE.to_string();
-        let mut args = vec![
-            "netns",
-            "exec",
-            ns,
-            "iptables",
-            "-A",
-            "FORWARD",
-            "-j",
-            "NFQUEUE",
-            "--queue-num",
-            &q,
-        ];
-        if bypass {
-            args.push("--queue-bypass");
+        for (tool, q) in [("iptables", v4), ("ip6tables", v6)] {
+            let q = q.to_string();
+            let mut args = vec![
+                "netns",
+                "exec",
+                ns,
+                tool,
+                "-A",
+                "FORWARD",
+                "-j",
+                "NFQUEUE",
+                "--queue-num",
+                &q,
+            ];
+            if bypass {
+                args.push("--queue-bypass");
+            }
+            run("ip", &args, None).map_err(|e| format!("{nft}; {e}"))?;
         }
-        run("ip", &args, None).map_err(|e| format!("{nft}; {e}"))?;
-        args[3] = "ip6tables";
-        run("ip", &args, None).map_err(|e| format!("{nft}; {e}"))?;
         Ok("iptables")
     }
 
@@ -879,4 +883,63 @@ fn a_reject_rule_on_udp_answers_port_unreachable() {
     assert!(!server.saw_text("UDP please reject-me"));
     let ev = w.stop();
     assert_eq!(of_type(&ev, "stats")[0]["stats"]["ips"]["rejected"], 1);
+}
+
+/// Packets each queue handed out so far (`id_sequence` of
+/// /proc/net/netfilter/nfnetlink_queue in the router namespace).
+fn queue_ids(t: &Topology) -> Vec<(u16, u64)> {
+    let out = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &t.router_ns,
+            "cat",
+            "/proc/net/netfilter/nfnetlink_queue",
+        ])
+        .output()
+        .expect("read queue table");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            Some((f.first()?.parse().ok()?, f.get(7)?.parse().ok()?))
+        })
+        .collect()
+}
+
+#[test]
+fn several_queues_are_served_by_one_engine_and_each_is_enforced() {
+    require_netns!();
+    let t = Topology::new();
+    // IPv4 to one queue, IPv6 to the next
+    queue_or_skip!(t, true, QUEUE, QUEUE + 1);
+    let server = Server::start(&t);
+    let second = (QUEUE + 1).to_string();
+    let w = Warden::start(
+        &t,
+        &["-q", &second],
+        "drop http any any -> any any (msg:\"blocked uri\"; http.uri; content:\"/forbidden\"; sid:2008;)\n",
+        "multi",
+    );
+    assert!(w.stderr().contains(&format!("on queue {QUEUE}, {second}")));
+    let budget = Duration::from_secs(3);
+    for (addr, tag) in [(t.server_addr(), "4"), (t.server_addr6(), "6")] {
+        match get_from(&t, addr, &format!("/hello{tag}"), budget) {
+            Outcome::Response(200, _) => {}
+            other => panic!("IPv{tag} request: {other:?}"),
+        }
+        let r = get_from(
+            &t,
+            addr,
+            &format!("/forbidden{tag}"),
+            Duration::from_millis(1200),
+        );
+        assert!(matches!(r, Outcome::TimedOut), "IPv{tag}: {r:?}");
+        assert!(!server.saw(&format!("/forbidden{tag}")));
+    }
+    let ids = queue_ids(&t);
+    assert_eq!(ids.len(), 2, "both queues bound: {ids:?}");
+    assert!(ids.iter().all(|(_, n)| *n > 0), "both queues used: {ids:?}");
+    let ev = w.stop();
+    assert_eq!(of_type(&ev, "alert").len(), 2);
 }
