@@ -636,30 +636,41 @@ impl NfQueue {
     }
 
     /// Sends one acknowledged request and waits (2 s at most) for its
-    /// answer; packets that arrive meanwhile are left unanswered (the
-    /// queue is not yet in use while warden sets it up).
+    /// answer. Packets queued meanwhile (traffic already flows while warden
+    /// sets the queue up) are accepted uninspected, as the rule's bypass
+    /// flag would before warden bound the queue, so none waits forever.
     fn request(&mut self, build: impl FnOnce(&mut Requests, u32)) -> io::Result<()> {
         self.seq = self.seq.wrapping_add(1);
         let seq = self.seq;
         let mut r = Requests::default();
         build(&mut r, seq);
         sys::send(&self.fd, r.bytes())?;
-        let mut buf = vec![0u8; 8192];
+        let mut buf = vec![0u8; RECV_BUF_LEN];
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
         while std::time::Instant::now() < deadline {
             let Some(n) = sys::recv(&self.fd, &mut buf, true)? else {
                 continue;
             };
+            let mut early = Requests::default();
+            let mut answer = None;
             for m in Messages::new(&buf[..n.min(buf.len())]) {
-                if let Ok(Message::Error { errno, seq: s }) = m {
-                    if s == seq {
-                        return if errno == 0 {
+                match m {
+                    Ok(Message::Error { errno, seq: s }) if s == seq => {
+                        answer = Some(if errno == 0 {
                             Ok(())
                         } else {
                             Err(io::Error::from_raw_os_error(errno.saturating_neg()))
-                        };
+                        });
                     }
+                    Ok(Message::Packet(p)) => early.verdict(self.queue, p.id, Verdict::Accept),
+                    _ => {}
                 }
+            }
+            if !early.is_empty() {
+                sys::send(&self.fd, early.bytes())?;
+            }
+            if let Some(a) = answer {
+                return a;
             }
         }
         Err(io::Error::new(
