@@ -4,7 +4,8 @@
 # namespace joined (1) by a plain Linux bridge, (2) by warden's AF_PACKET
 # pair with one rule, (3) by warden with a ruleset of your choice (e.g. ET
 # Open). Prints Mbit/s and SYN/RST RTT p50/p99 per setup, and the latency
-# warden adds over the bridge.
+# warden adds over the bridge. Then runs scripts/nfqueue-bench.sh: the
+# same figures through NFQUEUE (`warden -q`) next to plain routing.
 #
 # usage: sudo scripts/inline-bench.sh [path/to/warden] [rules-file|rules-folder] [MB]
 #   a folder loads every *.rules file in it (e.g. ET Open's rules/ folder)
@@ -119,3 +120,6 @@ if [ -n "$RULES" ]; then
     python3 -c "print(f'added by warden ($(basename "$RULES")): p50 {($r50-$b50)/2:+.1f} us, p99 {($r99-$b99)/2:+.1f} us per packet')"
 fi
 rm -f /tmp/.warden-bench-*
+
+# the same through NFQUEUE: a router namespace queueing to warden -q
+"$(dirname "$0")/nfqueue-bench.sh" "$WARDEN" "$RULES" "$MB"

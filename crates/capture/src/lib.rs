@@ -8,8 +8,11 @@
 //! - [`open_captures`] expands a folder into its capture files.
 //!
 //! - [`AfPacket`] reads and writes frames on a live Linux interface (the
-//!   inline bridge and passive live capture); it is the only module with
-//!   `unsafe` (the socket calls).
+//!   inline bridge and passive live capture), with `unsafe` socket calls.
+//! - [`NfQueue`] takes packets from a netfilter queue (NFQUEUE) and gives
+//!   their verdicts; [`RawIpSender`] sends IP packets warden builds (reject
+//!   answers). Both keep their `unsafe` socket calls in a small inner
+//!   module; the netlink parser is safe code.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
@@ -17,6 +20,8 @@
 pub mod afpacket;
 mod error;
 mod files;
+pub mod nfqueue;
+pub mod rawip;
 mod reader;
 #[cfg(target_os = "linux")]
 mod rx_ring;
@@ -25,6 +30,8 @@ mod writer;
 pub use afpacket::AfPacket;
 pub use error::{CaptureError, CaptureErrorKind};
 pub use files::open_captures;
+pub use nfqueue::NfQueue;
+pub use rawip::RawIpSender;
 pub use reader::{CaptureFormat, CaptureReader, RawPacket};
 pub use warden_packet::{LinkType, Timestamp};
 pub use writer::PcapWriter;

@@ -1,5 +1,5 @@
 //! Command line: Suricata's and Snort's habits (`-r`, `-S`, `-s`, `-l`,
-//! `-c`, `-k`, `-v`, `--set`, `--runmode`, `-T`, `-i`, `-Q`,
+//! `-c`, `-k`, `-v`, `--set`, `--runmode`, `-T`, `-i`, `-Q`, `-q`,
 //! `--unix-socket`), so existing scripts run.
 
 use std::path::PathBuf;
@@ -108,6 +108,18 @@ pub struct Cli {
         default_missing_value = warden_control::DEFAULT_SOCKET
     )]
     pub unix_socket: Option<PathBuf>,
+
+    /// Inline mode over NFQUEUE: take packets from netfilter queue N (sent
+    /// there by an nft `queue num N` or iptables `-j NFQUEUE --queue-num N`
+    /// rule) and accept or drop each as the rules say (repeatable).
+    #[arg(short = 'q', value_name = "N", action = ArgAction::Append)]
+    pub queues: Vec<u16>,
+
+    /// With -q: when a queue is full the kernel drops the packets that do
+    /// not fit (fail-closed) instead of accepting them uninspected (the
+    /// default; config `nfq.fail-open`).
+    #[arg(long = "nfq-fail-closed")]
+    pub nfq_fail_closed: bool,
 
     /// Test the configuration and rules, then exit (non-zero on errors).
     #[arg(short = 'T')]

@@ -32,6 +32,9 @@ const HONOURED_KEYS: &[&str] = &[
     "stream.reassembly.memcap",
     "stream.reassembly.depth",
     "stream.inline",
+    "nfq.fail-open",
+    "nfq.queue-maxlen",
+    "nfq.buffer-size",
 ];
 
 /// EVE output switches read from the config.

@@ -298,7 +298,8 @@ pub(crate) fn run(
     Ok(())
 }
 
-fn now() -> Timestamp {
+/// The wall clock as an EVE timestamp.
+pub(crate) fn now() -> Timestamp {
     let d = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();

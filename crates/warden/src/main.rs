@@ -16,6 +16,7 @@ mod ctl;
 mod failopen;
 mod live;
 mod load;
+mod nfq;
 mod profile;
 mod reject;
 mod run;
@@ -24,7 +25,7 @@ mod verdict;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Parser;
 use warden_flow::FlowConfig;
 use warden_packet::DecodeOptions;
@@ -51,6 +52,13 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
         return test_config(cli, &cfg);
     }
     let live = !cli.interfaces.is_empty();
+    let queued = !cli.queues.is_empty();
+    if queued && (live || cli.read.is_some() || cli.inline) {
+        anyhow::bail!("-q (NFQUEUE) is a mode of its own: give no -r, -i or -Q with it");
+    }
+    if cli.nfq_fail_closed && !queued {
+        anyhow::bail!("--nfq-fail-closed applies to NFQUEUE mode: -q N --nfq-fail-closed");
+    }
     if cli.inline && !live {
         anyhow::bail!("-Q (inline) needs interface pairs: -Q -i eth0:eth1");
     }
@@ -63,6 +71,12 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
         None
     };
     if cli.fail_open {
+        if queued {
+            anyhow::bail!(
+                "--fail-open is for the AF_PACKET bridge; NFQUEUE fails open in the kernel \
+                 (the queue's fail-open flag, on by default, and the firewall rule's `bypass`)"
+            );
+        }
         if !cli.inline {
             anyhow::bail!("--fail-open applies to the inline bridge: -Q -i A:B --fail-open");
         }
@@ -92,12 +106,15 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
             r.clone()
         }
         (None, true) => PathBuf::new(),
+        (None, false) if queued => PathBuf::new(),
         (None, false) => {
-            anyhow::bail!("nothing to do: give a capture with -r or interfaces with -i; see --help")
+            anyhow::bail!(
+                "nothing to do: give a capture with -r, interfaces with -i or queues with -q; see --help"
+            )
         }
     };
     // verdicts are enforced inline (-Q) and when a capture simulates it
-    let ips = cli.simulate_ips || cli.inline;
+    let ips = cli.simulate_ips || cli.inline || queued;
     let loaded = load::ruleset(cli, &cfg)?;
     load::print_summary(&loaded, cli.verbose);
     if cli.verbose > 1 {
@@ -141,7 +158,7 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
         stream_inline: cfg.get_bool("stream.inline").unwrap_or(ips),
         ips,
         // a live engine restarted (fail-open) keeps what it logged before
-        append_logs: live,
+        append_logs: live || queued,
         reassembly_depth: cfg
             .get_size("stream.reassembly.depth")?
             .map_or(1 << 20, |d| d as u64),
@@ -150,6 +167,23 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
             .unwrap_or(256 << 20),
         profile_rules: cli.profile_rules,
     };
+    if queued {
+        let nfq = nfq::NfqOptions {
+            queues: cli.queues.clone(),
+            fail_open: !cli.nfq_fail_closed && cfg.get_bool("nfq.fail-open").unwrap_or(true),
+            max_len: match cfg.get_str("nfq.queue-maxlen") {
+                None => 4096,
+                Some(v) => v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .with_context(|| format!("nfq.queue-maxlen: invalid length '{v}'"))?,
+            },
+            recv_buffer: cfg.get_size("nfq.buffer-size")?.unwrap_or(8 << 20),
+        };
+        nfq::run(&opts, &loaded, &nfq)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     match &ifaces {
         Some(i) => live::run(&opts, &loaded, i, socket.as_deref())?,
         None => run::run(&opts, &loaded)?,

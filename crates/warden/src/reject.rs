@@ -97,6 +97,20 @@ pub(crate) fn reject_frame(p: &Packet<'_>, to: Toward) -> Option<Vec<u8>> {
     Some(b.icmp(from, to_ip, ty, code, [0; 4], quoted))
 }
 
+/// The same answer as a bare IP packet, for NFQUEUE mode where the
+/// kernel routes what warden sends (the rejected packet `p` may come with
+/// or without a link header).
+pub(crate) fn reject_ip_packet(p: &Packet<'_>, to: Toward) -> Option<Vec<u8>> {
+    let mut frame = reject_frame(p, to)?;
+    // the builder wrote an Ethernet header and the packet's VLAN tags
+    let link = 14 + 4 * p.vlans().len();
+    if frame.len() <= link {
+        return None;
+    }
+    frame.drain(..link);
+    Some(frame)
+}
+
 fn mac(b: &[u8]) -> [u8; 6] {
     let mut m = [0u8; 6];
     m.copy_from_slice(&b[..6]);
@@ -216,6 +230,24 @@ mod tests {
         // After the 8-byte ICMP header: the IPv4 header (20) + 8 bytes of UDP
         assert_eq!(r.payload.len(), 28);
         assert_eq!(r.payload, &frame[14..14 + 28]);
+    }
+
+    #[test]
+    fn a_raw_ip_packet_gets_a_bare_ip_answer() {
+        let frame = Builder::new().tcp(a(), b(), 40000, 80, 1000, 2000, tcp_flags::ACK, b"GET /");
+        let ip = &frame[14..];
+        let p = decode(LinkType::RawIp, ip, &CHECK);
+        let out = reject_ip_packet(&p, Toward::Source).unwrap();
+        let r = decode(LinkType::RawIp, &out, &CHECK);
+        assert_eq!((r.src_ip(), r.dst_ip()), (Some(b()), Some(a())));
+        let t = r.tcp.as_ref().unwrap();
+        assert_eq!(t.flags & tcp_flags::RST, tcp_flags::RST);
+        assert_eq!((t.src_port, t.dst_port, t.seq), (80, 40000, 2000));
+        assert_eq!(t.checksum_valid, Some(true));
+        let to_dst = reject_ip_packet(&p, Toward::Destination).unwrap();
+        let r = decode(LinkType::RawIp, &to_dst, &CHECK);
+        assert_eq!(r.dst_ip(), Some(b()));
+        assert_eq!(r.tcp.as_ref().unwrap().seq, 1000);
     }
 
     #[test]
