@@ -31,6 +31,15 @@ impl SigAction {
         }
     }
 
+    /// Whether the action stops traffic when enforced inline (drop and the
+    /// rejects).
+    pub fn blocks(self) -> bool {
+        matches!(
+            self,
+            SigAction::Drop | SigAction::Reject | SigAction::RejectDst | SigAction::RejectBoth
+        )
+    }
+
     /// Rank in Suricata's default action order (pass > drop > reject > alert).
     pub fn order(self) -> u8 {
         match self {

@@ -120,6 +120,13 @@ pub fn ruleset(cli: &Cli, cfg: &Config) -> Result<Loaded> {
         if !f.exists() {
             bail!("rule file {} does not exist", f.display());
         }
+        // a start must not find out later that a file cannot be read
+        if let Err(e) = std::fs::File::open(f).and_then(|mut h| {
+            use std::io::Read;
+            h.read(&mut [0u8; 1])
+        }) {
+            bail!("rule file {} cannot be read: {e}", f.display());
+        }
     }
     let vars = vars(cfg)?;
     let classes = classifications(cfg).context("classification")?;
@@ -249,7 +256,7 @@ pub fn problems(l: &Loaded) -> Vec<Problem> {
         .chain(l.report.rejected.iter().map(|r| Problem {
             file: r.file.to_string(),
             line: r.line,
-            column: None,
+            column: r.column,
             sid: Some(r.sid),
             kind: match r.kind {
                 RejectionKind::Unsupported(_) => "unsupported",
