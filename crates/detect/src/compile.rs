@@ -63,7 +63,7 @@ impl std::fmt::Display for Rejection {
 }
 
 /// Interns flowbit names to dense ids shared by every rule of a ruleset.
-#[derive(Default, Debug)]
+#[derive(Default, Debug, Clone)]
 pub struct BitNames {
     ids: HashMap<String, u32>,
 }

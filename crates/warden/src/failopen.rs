@@ -116,6 +116,7 @@ fn tc(args: &[&str]) -> Result<()> {
 pub(crate) fn supervise(ifaces: &Interfaces) -> Result<ExitCode> {
     let mut bypass = Bypass::new(ifaces)?;
     install_stop_handlers();
+    crate::reload::install_signal();
     bypass.enable()?;
     let exe = std::env::current_exe().context("cannot find warden's own executable")?;
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
@@ -151,6 +152,13 @@ pub(crate) fn supervise(ifaces: &Interfaces) -> Result<ExitCode> {
             }
             if stop_requested() {
                 break None;
+            }
+            if crate::reload::take_request() {
+                // SIGUSR2 to the supervisor reloads the engine's rules
+                // SAFETY: signalling our own child process by its id.
+                unsafe {
+                    libc::kill(child.id() as libc::pid_t, libc::SIGUSR2);
+                }
             }
             std::thread::sleep(Duration::from_millis(10));
         };

@@ -114,7 +114,12 @@ struct LiveCounters {
 }
 
 /// Runs live until SIGINT/SIGTERM.
-pub(crate) fn run(opts: &RunOptions, loaded: &Loaded, ifaces: &Interfaces) -> Result<()> {
+pub(crate) fn run(
+    opts: &RunOptions,
+    loaded: &Loaded,
+    ifaces: &Interfaces,
+    cli: &crate::cli::Cli,
+) -> Result<()> {
     let mut ports: Vec<Port> = Vec::new();
     for (a, b) in &ifaces.entries {
         let bridged = b.is_some();
@@ -135,6 +140,8 @@ pub(crate) fn run(opts: &RunOptions, loaded: &Loaded, ifaces: &Interfaces) -> Re
         }
     }
     install_stop_handlers();
+    crate::reload::install_signal();
+    let mut reloader = crate::reload::Reloader::new(cli, loaded);
     let started = Instant::now();
     let mut w = Worker::new(opts, loaded)?;
     let names: Vec<String> = ifaces
@@ -235,6 +242,19 @@ pub(crate) fn run(opts: &RunOptions, loaded: &Loaded, ifaces: &Interfaces) -> Re
                 }
             }
         }
+        // a reload built in the background goes live between batches
+        match reloader.poll() {
+            Some(Ok(swap)) => {
+                w.swap_engine(swap.engine);
+                eprintln!("warden: reload: generation {} is live", swap.generation);
+            }
+            Some(Err(refused)) => eprintln!(
+                "warden: reload refused: {} (generation {} still live)",
+                refused.reason,
+                reloader.generation()
+            ),
+            None => {}
+        }
         if last_idle.elapsed().as_millis() >= 500 {
             last_idle = Instant::now();
             let ts = now();
@@ -246,6 +266,14 @@ pub(crate) fn run(opts: &RunOptions, loaded: &Loaded, ifaces: &Interfaces) -> Re
         }
     }
     w.finish(loaded, started)?;
+    if reloader.ok + reloader.failed > 0 {
+        eprintln!(
+            "warden: reloads: {} ok, {} refused; generation {} was live at the end",
+            reloader.ok,
+            reloader.failed,
+            reloader.generation()
+        );
+    }
     eprintln!(
         "warden: live: {} frames read, {} forwarded, {} dropped, {} reject answers sent, {} send errors, {} truncated, {} own frames skipped",
         c.received, c.forwarded, c.dropped, c.rejects_sent, c.send_errors, c.truncated, c.own_frames

@@ -4,9 +4,11 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
+use sha2::{Digest, Sha256};
 use warden_detect::{Engine, LoadReport, RejectionKind};
 use warden_rules::{load_rule_files, Classifications, Diagnostic, Vars};
 
@@ -15,7 +17,11 @@ use crate::config::Config;
 
 /// A compiled ruleset and everything known about how it loaded.
 pub struct Loaded {
-    pub engine: Engine,
+    /// Shared with the workers; a reload replaces it.
+    pub engine: Arc<Engine>,
+    /// SHA-256 (hex) of the rule files' names and contents, in load
+    /// order: what distinguishes one ruleset from another.
+    pub hash: String,
     pub report: LoadReport,
     /// Rules that did not parse.
     pub parse_errors: Vec<Diagnostic>,
@@ -114,6 +120,12 @@ pub fn rule_files(cli: &Cli, cfg: &Config) -> Vec<PathBuf> {
 
 /// Loads and compiles the ruleset.
 pub fn ruleset(cli: &Cli, cfg: &Config) -> Result<Loaded> {
+    ruleset_after(cli, cfg, None)
+}
+
+/// Loads and compiles the ruleset; with `prior` (a live reload), flowbit
+/// names keep the ids the running engine gave them.
+pub fn ruleset_after(cli: &Cli, cfg: &Config, prior: Option<&Engine>) -> Result<Loaded> {
     let start = Instant::now();
     let files = rule_files(cli, cfg);
     for f in &files {
@@ -131,12 +143,21 @@ pub fn ruleset(cli: &Cli, cfg: &Config) -> Result<Loaded> {
     let vars = vars(cfg)?;
     let classes = classifications(cfg).context("classification")?;
     let source = load_rule_files(&files);
-    let (mut engine, report) = Engine::build_with_events(
-        &source.rules,
-        &vars,
-        &classes,
-        &crate::app_glue::known_app_event,
-    );
+    let (mut engine, report) = match prior {
+        None => Engine::build_with_events(
+            &source.rules,
+            &vars,
+            &classes,
+            &crate::app_glue::known_app_event,
+        ),
+        Some(p) => Engine::rebuild(
+            &source.rules,
+            &vars,
+            &classes,
+            &crate::app_glue::known_app_event,
+            p,
+        ),
+    };
     if let Some(f) = cfg.get_str("threshold-file") {
         let path = cfg.resolve(std::path::Path::new(&f));
         let text = std::fs::read_to_string(&path)
@@ -149,8 +170,16 @@ pub fn ruleset(cli: &Cli, cfg: &Config) -> Result<Loaded> {
             eprintln!("warden: warning: {}: {problem}", path.display());
         }
     }
+    let mut sha = Sha256::new();
+    for f in &source.files {
+        sha.update(f.display().to_string().as_bytes());
+        sha.update([0]);
+        sha.update(std::fs::read(f).unwrap_or_default());
+    }
+    let hash = sha.finalize().iter().map(|b| format!("{b:02x}")).collect();
     Ok(Loaded {
-        engine,
+        engine: Arc::new(engine),
+        hash,
         report,
         parse_errors: source.diagnostics,
         commented_out: source.commented_out,

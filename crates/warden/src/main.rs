@@ -16,6 +16,7 @@ mod live;
 mod load;
 mod profile;
 mod reject;
+mod reload;
 mod run;
 mod verdict;
 
@@ -132,7 +133,7 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
         profile_rules: cli.profile_rules,
     };
     match &ifaces {
-        Some(i) => live::run(&opts, &loaded, i)?,
+        Some(i) => live::run(&opts, &loaded, i, cli)?,
         None => run::run(&opts, &loaded)?,
     }
     Ok(ExitCode::SUCCESS)
