@@ -41,27 +41,29 @@ pub enum RejectionKind {
 pub struct Rejection {
     pub file: Arc<str>,
     pub line: u32,
+    /// 1-based column of the header field or option at fault, when known.
+    pub column: Option<u32>,
     pub sid: u32,
     pub kind: RejectionKind,
 }
 
 impl std::fmt::Display for Rejection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:", self.file, self.line)?;
+        if let Some(c) = self.column {
+            write!(f, "{c}:")?;
+        }
         match &self.kind {
-            RejectionKind::Unsupported(what) => write!(
-                f,
-                "{}:{}: sid {}: not supported yet: {}",
-                self.file, self.line, self.sid, what
-            ),
-            RejectionKind::Invalid(why) => {
-                write!(f, "{}:{}: sid {}: {}", self.file, self.line, self.sid, why)
+            RejectionKind::Unsupported(what) => {
+                write!(f, " sid {}: not supported yet: {}", self.sid, what)
             }
+            RejectionKind::Invalid(why) => write!(f, " sid {}: {}", self.sid, why),
         }
     }
 }
 
 /// Interns flowbit names to dense ids shared by every rule of a ruleset.
-#[derive(Default, Debug)]
+#[derive(Default, Debug, Clone)]
 pub struct BitNames {
     ids: HashMap<String, u32>,
 }
@@ -116,9 +118,12 @@ fn invalid(why: impl Into<String>) -> RejectionKind {
 
 /// Compiles one rule.
 pub fn compile(rule: &Rule, ctx: &BuildContext<'_>, bits: &mut BitNames) -> Result<Sig, Rejection> {
-    compile_inner(rule, ctx, bits).map_err(|kind| Rejection {
+    // where compilation stood when it gave up: a header field or an option
+    let mut at = None;
+    compile_inner(rule, ctx, bits, &mut at).map_err(|kind| Rejection {
         file: rule.loc.file.clone(),
         line: rule.loc.line,
+        column: at.map(|a| rule.column_at(a)),
         sid: rule.meta.sid,
         kind,
     })
@@ -156,7 +161,10 @@ fn compile_inner(
     rule: &Rule,
     ctx: &BuildContext<'_>,
     bits: &mut BitNames,
+    at: &mut Option<usize>,
 ) -> Result<Sig, RejectionKind> {
+    let fields = rule.header_offsets();
+    *at = Some(fields[0]);
     let action = match rule.action {
         Action::Alert => SigAction::Alert,
         Action::Pass => SigAction::Pass,
@@ -167,6 +175,7 @@ fn compile_inner(
         other => return Err(unsupported(format!("action '{}'", other.name()))),
     };
     let mut app_layer: Option<AppLayer> = None;
+    *at = Some(fields[1]);
     let proto = match rule.protocol {
         Protocol::Ip => ProtoMatch::Ip { v4: true, v6: true },
         Protocol::Ipv4 => ProtoMatch::Ip {
@@ -212,10 +221,15 @@ fn compile_inner(
     };
     let resolve_a = |e| resolve_addr(e, ctx.vars).map_err(|d| invalid(d.message));
     let resolve_p = |e| resolve_ports(e, ctx.vars).map_err(|d| invalid(d.message));
+    *at = Some(fields[2]);
     let src = resolve_a(&rule.src_addr)?;
+    *at = Some(fields[5]);
     let dst = resolve_a(&rule.dst_addr)?;
+    *at = Some(fields[3]);
     let sp = resolve_p(&rule.src_port)?;
+    *at = Some(fields[6]);
     let dp = resolve_p(&rule.dst_port)?;
+    *at = None;
 
     let mut vars = Vars8 { names: Vec::new() };
     let mut headers = Vec::new();
@@ -251,6 +265,7 @@ fn compile_inner(
     };
 
     for opt in &rule.options {
+        *at = Some(opt.span.start);
         // a repeated sticky buffer keyword with no transforms after it is
         // the plain buffer again, even when its previous instance was
         // transformed
@@ -640,6 +655,8 @@ fn compile_inner(
             other => return Err(unsupported(option_name(other))),
         }
     }
+    // what is wrong from here on is the rule as a whole
+    *at = None;
 
     // `absent` alone asks for a missing buffer: nothing may inspect it
     if chains

@@ -206,7 +206,10 @@ pub struct Engine {
     sigs: Vec<Sig>,
     prefilter: Prefilter,
     tx_prefilter: TxPrefilter,
-    bit_names: usize,
+    /// Flowbit / flowint names and the ids flows carry for them; a
+    /// reloaded engine starts from its predecessor's so flows in progress
+    /// keep their bits.
+    bits: BitNames,
 }
 
 impl Engine {
@@ -230,12 +233,46 @@ impl Engine {
         classifications: &Classifications,
         known_event: KnownEvent<'_>,
     ) -> (Engine, LoadReport) {
+        Engine::build_seeded(
+            rules,
+            vars,
+            classifications,
+            known_event,
+            BitNames::default(),
+        )
+    }
+
+    /// As [`Engine::build_with_events`], for a live reload: flowbit and
+    /// flowint names keep the ids `prior` gave them, so the state flows
+    /// carry stays meaningful across the swap.
+    pub fn rebuild(
+        rules: &[Rule],
+        vars: &Vars,
+        classifications: &Classifications,
+        known_event: KnownEvent<'_>,
+        prior: &Engine,
+    ) -> (Engine, LoadReport) {
+        Engine::build_seeded(
+            rules,
+            vars,
+            classifications,
+            known_event,
+            prior.bits.clone(),
+        )
+    }
+
+    fn build_seeded(
+        rules: &[Rule],
+        vars: &Vars,
+        classifications: &Classifications,
+        known_event: KnownEvent<'_>,
+        mut bits: BitNames,
+    ) -> (Engine, LoadReport) {
         let ctx = BuildContext {
             vars,
             classifications,
             known_event,
         };
-        let mut bits = BitNames::default();
         let mut report = LoadReport {
             given: rules.len(),
             ..LoadReport::default()
@@ -256,7 +293,7 @@ impl Engine {
                 sigs,
                 prefilter,
                 tx_prefilter,
-                bit_names: bits.len(),
+                bits,
             },
             report,
         )
@@ -297,7 +334,7 @@ impl Engine {
     }
 
     pub fn flowbit_names(&self) -> usize {
-        self.bit_names
+        self.bits.len()
     }
 
     pub fn prefilter(&self) -> &Prefilter {

@@ -41,6 +41,9 @@ pub struct SourceLoc {
     pub file: Arc<str>,
     /// 1-based line number of the first physical line of the rule.
     pub line: u32,
+    /// 1-based column where the rule starts on that line (after any
+    /// indentation), so an offset into [`Rule::text`] maps to a column.
+    pub column: u32,
 }
 
 impl fmt::Display for SourceLoc {
@@ -74,6 +77,49 @@ pub struct Rule {
     pub text: String,
     /// File and line of the rule.
     pub loc: SourceLoc,
+}
+
+impl Rule {
+    /// 1-based column, on the rule's first line, of byte offset `at` of
+    /// [`Rule::text`] (counted in characters).
+    pub fn column_at(&self, at: usize) -> u32 {
+        let mut a = at.min(self.text.len());
+        while !self.text.is_char_boundary(a) {
+            a -= 1;
+        }
+        self.loc.column + self.text[..a].chars().count() as u32
+    }
+
+    /// Byte offsets in [`Rule::text`] of the seven header fields: action,
+    /// protocol, source, source port, direction, destination, destination
+    /// port (bracketed lists count as one field). Fields the text does not
+    /// hold (it always does for a parsed rule) point at the options.
+    pub fn header_offsets(&self) -> [usize; 7] {
+        let t = self.text.as_bytes();
+        let end = self.text.find('(').unwrap_or(t.len());
+        let mut out = [end; 7];
+        let (mut i, mut n) = (0, 0);
+        while i < end && n < 7 {
+            while i < end && t[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            if i >= end {
+                break;
+            }
+            out[n] = i;
+            n += 1;
+            let mut depth = 0i32;
+            while i < end && (depth > 0 || !t[i].is_ascii_whitespace()) {
+                match t[i] {
+                    b'[' => depth += 1,
+                    b']' => depth -= 1,
+                    _ => {}
+                }
+                i += 1;
+            }
+        }
+        out
+    }
 }
 
 /// Rule action.

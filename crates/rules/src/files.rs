@@ -126,6 +126,7 @@ impl Loader {
             let loc = SourceLoc {
                 file: name.clone(),
                 line: first,
+                column: 1 + logical[..lead].chars().count() as u32,
             };
             match parse_rule_at(trimmed, Dialect::Suricata, loc.clone()) {
                 Ok(rule) => {
@@ -149,10 +150,7 @@ impl Loader {
                     self.seen.insert(key, loc);
                     self.out.rules.push(rule);
                 }
-                Err(mut d) => {
-                    d.column += lead as u32;
-                    self.out.diagnostics.push(d);
-                }
+                Err(d) => self.out.diagnostics.push(d),
             }
         }
     }

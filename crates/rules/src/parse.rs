@@ -18,6 +18,7 @@ pub fn parse_rule(text: &str, dialect: Dialect) -> Result<Rule, Diagnostic> {
         SourceLoc {
             file: Arc::from("<input>"),
             line: 1,
+            column: 1,
         },
     )
 }
@@ -28,7 +29,7 @@ pub fn parse_rule_at(text: &str, dialect: Dialect, loc: SourceLoc) -> Result<Rul
     parse_inner(text, &loc).map_err(|e| Diagnostic {
         file: loc.file.clone(),
         line: loc.line,
-        column: column(text, e.at),
+        column: loc.column - 1 + column(text, e.at),
         sid: sniff_sid(text),
         message: e.msg,
     })

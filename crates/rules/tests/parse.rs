@@ -87,6 +87,7 @@ fn diagnostic_display_and_column() {
         SourceLoc {
             file: "emerging-web.rules".into(),
             line: 113,
+            column: 1,
         },
     )
     .unwrap_err();

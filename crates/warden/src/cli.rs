@@ -26,7 +26,7 @@ pub enum RunMode {
     Workers,
 }
 
-#[derive(Parser, Debug)]
+#[derive(Parser, Debug, Clone)]
 #[command(
     name = "warden",
     version,
@@ -129,4 +129,9 @@ pub struct Cli {
     /// lines on stdout.
     #[arg(long = "json")]
     pub json: bool,
+
+    /// Live reload (SIGUSR2): load the valid rules of a ruleset that has
+    /// invalid ones, instead of refusing the whole reload.
+    #[arg(long = "allow-partial")]
+    pub allow_partial: bool,
 }

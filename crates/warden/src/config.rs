@@ -332,11 +332,25 @@ fn load_with_includes(path: &Path, depth: usize) -> Result<Value> {
     let mut merged = Value::Mapping(Mapping::new());
     for inc in includes {
         let inc_path = dir.join(&inc);
-        let included = load_with_includes(&inc_path, depth + 1)?;
+        let included = load_with_includes(&inc_path, depth + 1).with_context(|| {
+            format!(
+                "{}:{}: include '{inc}'",
+                path.display(),
+                line_of(text, &inc)
+            )
+        })?;
         merge(&mut merged, included);
     }
     merge(&mut merged, value);
     Ok(merged)
+}
+
+/// 1-based line of the first line of `text` that mentions `needle` (1 when
+/// none does), to point at an `include:` entry.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .map_or(1, |i| i + 1)
 }
 
 /// Suricata configs start with `%YAML 1.1` and `---`; YAML libraries

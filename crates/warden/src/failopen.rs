@@ -61,6 +61,7 @@ fn bypass_off(b: &mut KernelBypass) {
 pub(crate) fn supervise(ifaces: &Interfaces) -> Result<ExitCode> {
     let mut bypass = KernelBypass::new(ifaces).context("--fail-open")?;
     install_stop_handlers();
+    crate::reload::install_signal();
     bypass_on(&mut bypass)?;
     let exe = std::env::current_exe().context("cannot find warden's own executable")?;
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
@@ -96,6 +97,13 @@ pub(crate) fn supervise(ifaces: &Interfaces) -> Result<ExitCode> {
             }
             if stop_requested() {
                 break None;
+            }
+            if crate::reload::take_request() {
+                // SIGUSR2 to the supervisor reloads the engine's rules
+                // SAFETY: signalling our own child process by its id.
+                unsafe {
+                    libc::kill(child.id() as libc::pid_t, libc::SIGUSR2);
+                }
             }
             std::thread::sleep(Duration::from_millis(10));
         };

@@ -129,6 +129,7 @@ pub(crate) fn run(
     loaded: &Loaded,
     ifaces: &Interfaces,
     socket: Option<&std::path::Path>,
+    cli: &crate::cli::Cli,
 ) -> Result<()> {
     let mut ports: Vec<Port> = Vec::new();
     for (a, b) in &ifaces.entries {
@@ -150,6 +151,8 @@ pub(crate) fn run(
         }
     }
     install_stop_handlers();
+    crate::reload::install_signal();
+    let mut reloader = crate::reload::Reloader::new(cli, loaded);
     let started = Instant::now();
     let mut w = Worker::new(opts, loaded)?;
     let control = EngineControl::new(ifaces, opts.ips);
@@ -278,6 +281,19 @@ pub(crate) fn run(
                 }
             }
         }
+        // a reload built in the background goes live between batches
+        match reloader.poll() {
+            Some(Ok(swap)) => {
+                w.swap_engine(swap.engine);
+                eprintln!("warden: reload: generation {} is live", swap.generation);
+            }
+            Some(Err(refused)) => eprintln!(
+                "warden: reload refused: {} (generation {} still live)",
+                refused.reason,
+                reloader.generation()
+            ),
+            None => {}
+        }
         if last_idle.elapsed().as_millis() >= 500 {
             last_idle = Instant::now();
             let ts = now();
@@ -291,6 +307,14 @@ pub(crate) fn run(
     drop(server);
     control.release();
     w.finish(loaded, started)?;
+    if reloader.ok + reloader.failed > 0 {
+        eprintln!(
+            "warden: reloads: {} ok, {} refused; generation {} was live at the end",
+            reloader.ok,
+            reloader.failed,
+            reloader.generation()
+        );
+    }
     eprintln!(
         "warden: live: {} frames read, {} forwarded, {} dropped, {} reject answers sent, {} send errors, {} truncated, {} own frames skipped, {} bypassed (kill switch)",
         c.received, c.forwarded, c.dropped, c.rejects_sent, c.send_errors, c.truncated, c.own_frames, c.bypassed

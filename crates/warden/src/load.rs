@@ -4,9 +4,11 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
+use sha2::{Digest, Sha256};
 use warden_detect::{Engine, LoadReport, RejectionKind};
 use warden_rules::{load_rule_files, Classifications, Diagnostic, Vars};
 
@@ -15,7 +17,11 @@ use crate::config::Config;
 
 /// A compiled ruleset and everything known about how it loaded.
 pub struct Loaded {
-    pub engine: Engine,
+    /// Shared with the workers; a reload replaces it.
+    pub engine: Arc<Engine>,
+    /// SHA-256 (hex) of the rule files' names and contents, in load
+    /// order: what distinguishes one ruleset from another.
+    pub hash: String,
     pub report: LoadReport,
     /// Rules that did not parse.
     pub parse_errors: Vec<Diagnostic>,
@@ -114,22 +120,44 @@ pub fn rule_files(cli: &Cli, cfg: &Config) -> Vec<PathBuf> {
 
 /// Loads and compiles the ruleset.
 pub fn ruleset(cli: &Cli, cfg: &Config) -> Result<Loaded> {
+    ruleset_after(cli, cfg, None)
+}
+
+/// Loads and compiles the ruleset; with `prior` (a live reload), flowbit
+/// names keep the ids the running engine gave them.
+pub fn ruleset_after(cli: &Cli, cfg: &Config, prior: Option<&Engine>) -> Result<Loaded> {
     let start = Instant::now();
     let files = rule_files(cli, cfg);
     for f in &files {
         if !f.exists() {
             bail!("rule file {} does not exist", f.display());
         }
+        // a start must not find out later that a file cannot be read
+        if let Err(e) = std::fs::File::open(f).and_then(|mut h| {
+            use std::io::Read;
+            h.read(&mut [0u8; 1])
+        }) {
+            bail!("rule file {} cannot be read: {e}", f.display());
+        }
     }
     let vars = vars(cfg)?;
     let classes = classifications(cfg).context("classification")?;
     let source = load_rule_files(&files);
-    let (mut engine, report) = Engine::build_with_events(
-        &source.rules,
-        &vars,
-        &classes,
-        &crate::app_glue::known_app_event,
-    );
+    let (mut engine, report) = match prior {
+        None => Engine::build_with_events(
+            &source.rules,
+            &vars,
+            &classes,
+            &crate::app_glue::known_app_event,
+        ),
+        Some(p) => Engine::rebuild(
+            &source.rules,
+            &vars,
+            &classes,
+            &crate::app_glue::known_app_event,
+            p,
+        ),
+    };
     if let Some(list) = cfg.get("action-order").and_then(|v| v.as_sequence()) {
         let mut order = Vec::new();
         for v in list {
@@ -155,8 +183,16 @@ pub fn ruleset(cli: &Cli, cfg: &Config) -> Result<Loaded> {
             eprintln!("warden: warning: {}: {problem}", path.display());
         }
     }
+    let mut sha = Sha256::new();
+    for f in &source.files {
+        sha.update(f.display().to_string().as_bytes());
+        sha.update([0]);
+        sha.update(std::fs::read(f).unwrap_or_default());
+    }
+    let hash = sha.finalize().iter().map(|b| format!("{b:02x}")).collect();
     Ok(Loaded {
-        engine,
+        engine: Arc::new(engine),
+        hash,
         report,
         parse_errors: source.diagnostics,
         commented_out: source.commented_out,
@@ -262,7 +298,7 @@ pub fn problems(l: &Loaded) -> Vec<Problem> {
         .chain(l.report.rejected.iter().map(|r| Problem {
             file: r.file.to_string(),
             line: r.line,
-            column: None,
+            column: r.column,
             sid: Some(r.sid),
             kind: match r.kind {
                 RejectionKind::Unsupported(_) => "unsupported",

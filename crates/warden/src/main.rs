@@ -14,11 +14,13 @@ mod config;
 mod control;
 mod ctl;
 mod failopen;
+mod hostcheck;
 mod live;
 mod load;
 mod nfq;
 mod profile;
 mod reject;
+mod reload;
 mod run;
 mod verdict;
 
@@ -185,14 +187,14 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     match &ifaces {
-        Some(i) => live::run(&opts, &loaded, i, socket.as_deref())?,
+        Some(i) => live::run(&opts, &loaded, i, socket.as_deref(), cli)?,
         None => run::run(&opts, &loaded)?,
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// `-T`: load everything as a start would, list every problem, exit
-/// non-zero if any rule failed.
+/// `-T`: load everything as a start would, list every problem, check the
+/// host for a live configuration, exit non-zero on any error.
 fn test_config(cli: &Cli, cfg: &config::Config) -> Result<ExitCode> {
     let loaded = load::ruleset(cli, cfg)?;
     if cli.json {
@@ -201,11 +203,33 @@ fn test_config(cli: &Cli, cfg: &config::Config) -> Result<ExitCode> {
         load::print_all_problems(&loaded);
         load::print_summary(&loaded, cli.verbose);
     }
-    if loaded.rules_failed() > 0 {
+    let mut host_errors = 0;
+    if !cli.interfaces.is_empty() {
+        let ifaces = live::parse_interfaces(&cli.interfaces, cli.inline)?;
+        for f in hostcheck::check(&ifaces, cli.inline, &hostcheck::ThisHost) {
+            let level = if f.error { "error" } else { "warning" };
+            host_errors += usize::from(f.error);
+            eprintln!("warden: {level}: {}", f.message);
+        }
+    }
+    let enforcing = (0..loaded.engine.len() as u32)
+        .filter(|&i| loaded.engine.sig(i).action.blocks())
+        .count();
+    if enforcing > 0 && !cli.inline && !cli.simulate_ips {
         eprintln!(
-            "warden: configuration test failed: {} rule(s) invalid",
-            loaded.rules_failed()
+            "warden: warning: {enforcing} drop/reject rule(s) loaded but no inline capture \
+             configured (-Q -i A:B): they will only alert"
         );
+    }
+    if loaded.rules_failed() > 0 || host_errors > 0 {
+        let mut what = Vec::new();
+        if loaded.rules_failed() > 0 {
+            what.push(format!("{} rule(s) invalid", loaded.rules_failed()));
+        }
+        if host_errors > 0 {
+            what.push(format!("{host_errors} host problem(s)"));
+        }
+        eprintln!("warden: configuration test failed: {}", what.join(", "));
         Ok(ExitCode::from(1))
     } else {
         eprintln!("warden: configuration OK");

@@ -114,7 +114,8 @@ type Fast = FastLogWriter<BufWriter<File>>;
 /// capture order.
 pub(crate) struct Worker<'a> {
     opts: &'a RunOptions,
-    engine: &'a Engine,
+    /// The ruleset; a live reload swaps it between packets.
+    engine: Arc<Engine>,
     state: DetectState,
     flows: FlowTable,
     apps: HashMap<u64, FlowApp>,
@@ -187,6 +188,17 @@ pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
 }
 
 impl<'a> Worker<'a> {
+    /// Puts a reloaded ruleset in place, between packets. Flows keep their
+    /// state (flowbit ids are stable across a rebuild); rule-indexed state
+    /// (thresholds, profiles) starts afresh for the new ruleset.
+    pub(crate) fn swap_engine(&mut self, engine: Arc<Engine>) {
+        self.state.thresholds = Default::default();
+        if self.state.profile.is_some() {
+            self.state.profile = Some(RuleProfile::new(engine.len()));
+        }
+        self.engine = engine;
+    }
+
     /// A worker writing `eve.json` and `fast.log` into the run's log
     /// folder (created if needed).
     pub(crate) fn new(opts: &'a RunOptions, loaded: &'a Loaded) -> Result<Worker<'a>> {
@@ -204,7 +216,7 @@ impl<'a> Worker<'a> {
         let fast = FastLogWriter::new(open("fast.log")?);
         Ok(Worker {
             opts,
-            engine: &loaded.engine,
+            engine: Arc::clone(&loaded.engine),
             state: {
                 let mut st = DetectState::default();
                 st.alert_max = opts.packet_alert_max;
@@ -448,7 +460,7 @@ impl Worker<'_> {
         };
         self.fired.clear();
         inspect_flow_packet(
-            self.engine,
+            &self.engine,
             &mut self.state,
             &mut self.fired,
             &mut self.fired_tx,
@@ -468,7 +480,7 @@ impl Worker<'_> {
         write_alerts(
             &mut self.eve,
             &mut self.fast,
-            self.engine,
+            &self.engine,
             &self.fired,
             &p,
             Some((&*f, dir)),
@@ -503,7 +515,7 @@ impl Worker<'_> {
             return write_alerts(
                 &mut self.eve,
                 &mut self.fast,
-                self.engine,
+                &self.engine,
                 &self.fired,
                 p,
                 None,
@@ -572,7 +584,7 @@ impl Worker<'_> {
         let session =
             self.opts.flow.midstream || flow.tcp.state != warden_flow::TcpSessionState::None;
         inspect_flow_packet(
-            self.engine,
+            &self.engine,
             &mut self.state,
             &mut self.fired,
             &mut self.fired_tx,
@@ -590,7 +602,7 @@ impl Worker<'_> {
         write_alerts(
             &mut self.eve,
             &mut self.fast,
-            self.engine,
+            &self.engine,
             &self.fired,
             p,
             Some((flow, t.direction)),

@@ -909,3 +909,169 @@ fn kill_switch(path: BypassPath) {
     assert_eq!(of_type(&ev, "stats").len(), 1);
     assert!(w.stderr().contains("kill switch off"));
 }
+
+/// What a UDP probe saw while it ran.
+struct ProbeResult {
+    sent: u32,
+    answered: u32,
+    slowest: Duration,
+}
+
+/// Echoes UDP datagrams on the server's address (port 9999) until `stop`.
+fn udp_echo(t: &Topology, stop: Arc<AtomicBool>) -> JoinHandle<()> {
+    let (ns, ip) = (t.server_ns.clone(), t.server_addr().ip());
+    std::thread::spawn(move || {
+        enter_netns(&ns);
+        let s = std::net::UdpSocket::bind((ip, 9999)).expect("bind echo");
+        let _ = s.set_read_timeout(Some(Duration::from_millis(50)));
+        let mut buf = [0u8; 64];
+        while !stop.load(Ordering::Relaxed) {
+            if let Ok((n, from)) = s.recv_from(&mut buf) {
+                let _ = s.send_to(&buf[..n], from);
+            }
+        }
+    })
+}
+
+/// Sends a numbered datagram every 5 ms from the client and waits for its
+/// echo (250 ms at most), until `stop`.
+fn udp_probe(t: &Topology, stop: Arc<AtomicBool>) -> JoinHandle<ProbeResult> {
+    let (ns, ip) = (t.client_ns.clone(), t.server_addr().ip());
+    std::thread::spawn(move || {
+        enter_netns(&ns);
+        let s = std::net::UdpSocket::bind("0.0.0.0:0").expect("bind probe");
+        s.connect((ip, 9999)).expect("connect probe");
+        let _ = s.set_read_timeout(Some(Duration::from_millis(250)));
+        let mut r = ProbeResult {
+            sent: 0,
+            answered: 0,
+            slowest: Duration::ZERO,
+        };
+        let mut buf = [0u8; 64];
+        while !stop.load(Ordering::Relaxed) {
+            r.sent += 1;
+            let seq = r.sent.to_be_bytes();
+            let at = Instant::now();
+            let _ = s.send(&seq);
+            // skip late echoes of earlier datagrams
+            while let Ok(n) = s.recv(&mut buf) {
+                if buf[..n] == seq {
+                    r.answered += 1;
+                    r.slowest = r.slowest.max(at.elapsed());
+                    break;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        r
+    })
+}
+
+/// Resident memory of a process, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn reloads_swap_good_rulesets_and_refuse_broken_ones_while_traffic_flows() {
+    require_netns!();
+    let t = Topology::new(Link::Bridged);
+    let server = Server::start(&t);
+    let drop_uri = |uri: &str, sid: u32| {
+        format!("drop http any any -> any any (msg:\"blocked {uri}\"; http.uri; content:\"{uri}\"; sid:{sid};)\n")
+    };
+    let w = start_inline(&t, &drop_uri("/one", 1), "reload");
+    let pid = w.child.as_ref().expect("running").id();
+    let rules = w.log_dir.join("test.rules");
+    assert!(matches!(get(&t, "/one"), Outcome::TimedOut));
+    assert!(matches!(get(&t, "/two"), Outcome::Response(200, _)));
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let echo = udp_echo(&t, Arc::clone(&stop));
+    let probe = udp_probe(&t, Arc::clone(&stop));
+    std::thread::sleep(Duration::from_millis(200));
+    let rss_before = rss_kib(pid);
+    let (mut live, mut refused) = (0, 0);
+    for i in 0..20 {
+        let good = i % 2 == 0;
+        let text = if good {
+            // alternately block /two or /one
+            drop_uri(if i % 4 == 0 { "/two" } else { "/one" }, 100 + i)
+        } else {
+            format!(
+                "{}alert tcp any any -> any any (msg:\"broken\"; pcre:\"/(/\"; sid:{};)\n",
+                drop_uri("/three", 200 + i),
+                300 + i
+            )
+        };
+        std::fs::write(&rules, text).expect("write rules");
+        // SAFETY: signalling the warden child by its pid.
+        unsafe {
+            libc::kill(pid as i32, libc::SIGUSR2);
+        }
+        if good {
+            live += 1;
+        } else {
+            refused += 1;
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let e = w.stderr();
+            if e.matches("is live").count() == live
+                && e.matches("reload refused").count() == refused
+            {
+                break;
+            }
+            assert!(Instant::now() < deadline, "reload {i} not done: {e}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if i % 4 == 0 {
+            assert!(
+                matches!(get(&t, "/two"), Outcome::TimedOut),
+                "reload {i}: /two blocked"
+            );
+            assert!(matches!(get(&t, "/one"), Outcome::Response(200, _)));
+        }
+        if i % 4 == 1 {
+            // the broken ruleset was refused: /two is still the one blocked
+            assert!(
+                matches!(get(&t, "/two"), Outcome::TimedOut),
+                "reload {i}: refused"
+            );
+            assert!(matches!(get(&t, "/three"), Outcome::Response(200, _)));
+        }
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let rss_after = rss_kib(pid);
+    stop.store(true, Ordering::Relaxed);
+    let r = probe.join().expect("probe");
+    echo.join().expect("echo");
+    let err = w.stderr();
+    eprintln!(
+        "reloads: {live} live, {refused} refused; probe {} sent, {} answered, slowest {:?}; RSS {rss_before} KiB before, {rss_after} KiB after",
+        r.sent, r.answered, r.slowest
+    );
+    assert!(
+        err.contains("reload refused: 1 invalid rule(s), running ruleset unchanged"),
+        "{err}"
+    );
+    assert!(err.contains("pcre"), "the reason names the rule: {err}");
+    assert_eq!(r.answered, r.sent, "no datagram lost across 20 reloads");
+    assert!(
+        r.slowest < Duration::from_millis(100),
+        "slowest echo {:?}",
+        r.slowest
+    );
+    assert!(
+        rss_after < rss_before + 16 * 1024,
+        "memory back to its level: {rss_before} KiB before, {rss_after} KiB after"
+    );
+    assert!(server.saw("/three"), "a refused ruleset never applied");
+    let ev = w.stop();
+    assert!(!of_type(&ev, "alert").is_empty());
+}

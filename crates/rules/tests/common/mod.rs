@@ -47,6 +47,7 @@ pub fn diag(o: &str) -> String {
         SourceLoc {
             file: "t.rules".into(),
             line: 7,
+            column: 1,
         },
     )
     .expect_err(o)
