@@ -24,6 +24,7 @@ pub mod engine;
 pub mod header;
 pub mod payload;
 pub mod prefilter;
+pub mod public_suffix;
 pub mod sig;
 pub mod threshold;
 pub mod transform;
