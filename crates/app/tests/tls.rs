@@ -353,6 +353,9 @@ fn anomalies() {
         "{:?}",
         st.events()
     );
+    // the certificate as a whole is invalid too (Suricata's
+    // tls.invalid_certificate)
+    assert!(st.events().contains(&TlsEvent::InvalidCertificate));
 
     let mut st = TlsState::new();
     st.parse(false, &record(22, &handshake(11, &[0, 0, 9, 0])));
@@ -375,6 +378,27 @@ fn anomalies() {
         TlsEvent::MultipleSniExtensions.name(),
         "multiple_sni_extensions"
     );
+
+    // an unknown handshake type with an impossible length: the framing is
+    // lost, reported as an invalid handshake message (not a length issue)
+    let mut st = TlsState::new();
+    let mut body = vec![132, 0xff, 0xff, 0xff];
+    body.extend_from_slice(&[0; 16]);
+    st.parse(false, &record(22, &body));
+    assert_eq!(st.events(), [TlsEvent::InvalidHandshakeMessage]);
+}
+
+#[test]
+fn event_names_round_trip_as_rules_write_them() {
+    for e in TlsEvent::ALL {
+        assert_eq!(TlsEvent::from_name(e.name()), Some(*e));
+        assert_eq!(TlsEvent::from_name(&format!("tls.{}", e.name())), Some(*e));
+    }
+    assert_eq!(
+        TlsEvent::from_name("invalid_sslv2_header"),
+        Some(TlsEvent::InvalidSslv)
+    );
+    assert_eq!(TlsEvent::from_name("no_such_event"), None);
 }
 
 #[test]

@@ -85,6 +85,24 @@ pub fn buffer_layer(b: Buffer) -> Option<AppLayer> {
     })
 }
 
+/// The side of an HTTP transaction a buffer belongs to: request buffers
+/// are inspected from the client's packets, response buffers from the
+/// server's; buffers both sides have (headers, cookies, `file.data`) from
+/// either. Other protocols' buffers are `Both` (their parsers say which
+/// side is ready).
+pub fn buffer_dir(b: Buffer) -> crate::sig::TxDir {
+    use crate::sig::TxDir;
+    use Buffer::*;
+    match b {
+        HttpUri | HttpUriRaw | HttpMethod | HttpRequestLine | HttpHost | HttpHostRaw
+        | HttpUserAgent | HttpReferer | HttpAccept | HttpAcceptEnc | HttpAcceptLang
+        | HttpConnection | HttpRequestBody => TxDir::ToServer,
+        HttpStatCode | HttpStatMsg | HttpResponseLine | HttpServer | HttpLocation
+        | HttpResponseBody => TxDir::ToClient,
+        _ => TxDir::Both,
+    }
+}
+
 /// A transaction's buffers, as the pipeline's parsers expose them.
 pub trait AppTx {
     /// Calls `f` with each instance of buffer `b` (most buffers have one;
@@ -94,6 +112,12 @@ pub trait AppTx {
 
     /// Length of the URI (`urilen`), normalised or raw.
     fn urilen(&self, raw: bool) -> Option<u64>;
+
+    /// Whether the parser raised the named event (`app-layer-event`, the
+    /// name after the protocol prefix) on this transaction.
+    fn has_event(&self, _name: &str) -> bool {
+        false
+    }
 
     /// Calls `f` with each instance of the number `v` (`dns.rrtype` has
     /// one per question) until `f` returns true. Returns whether it did;

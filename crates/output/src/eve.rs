@@ -9,11 +9,12 @@
 use std::io::{self, BufWriter, Write};
 
 use crate::eve_app::{render_dns, render_http, render_tls};
+use crate::eve_file::render_fileinfo;
 use crate::json::JsonBuf;
 use crate::proto::write_proto;
 use crate::record::{
-    AlertRecord, AppObject, DnsRecord, DropIp, DropL4, DropRecord, Endpoint, FlowRecord,
-    HttpRecord, PacketHeader, TlsRecord,
+    AlertRecord, AppObject, DnsRecord, DropIp, DropL4, DropRecord, Endpoint, FileinfoRecord,
+    FlowRecord, HttpRecord, PacketHeader, TlsRecord,
 };
 use crate::stats::{render_stats_into, StatsSnapshot};
 use crate::time::Timestamp;
@@ -72,6 +73,13 @@ impl<W: Write> EveWriter<W> {
     pub fn dns(&mut self, r: &DnsRecord<'_>) -> io::Result<()> {
         self.buf.clear();
         render_dns(&mut self.buf, r);
+        self.emit()
+    }
+
+    /// Writes one `fileinfo` event.
+    pub fn fileinfo(&mut self, r: &FileinfoRecord<'_>) -> io::Result<()> {
+        self.buf.clear();
+        render_fileinfo(&mut self.buf, r);
         self.emit()
     }
 
@@ -369,6 +377,9 @@ pub fn render_flow(out: &mut Vec<u8>, r: &FlowRecord<'_>) {
     j.str("state", r.state);
     j.str("reason", r.reason);
     j.bool("alerted", r.alerted);
+    if let Some(a) = r.action {
+        j.str("action", a);
+    }
     j.end_object();
     if let (Some((all, ts, tc)), Some(state)) = (r.tcp_flags, r.tcp_state) {
         j.begin_object_key("tcp");
@@ -406,6 +417,7 @@ fn linktype_name(dlt: u32) -> Option<&'static str> {
         113 => "LINUX_SLL",
         228 => "IPv4",
         229 => "IPv6",
+        9 => "PPP",
         276 => "LINUX_SLL2",
         _ => return None,
     })

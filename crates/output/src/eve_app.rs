@@ -16,7 +16,7 @@ use crate::record::{
     TlsFields, TlsRecord,
 };
 
-fn write_app_header(j: &mut JsonBuf<'_>, h: &AppHeader<'_>, event_type: &str) {
+pub(crate) fn write_app_header(j: &mut JsonBuf<'_>, h: &AppHeader<'_>, event_type: &str) {
     j.raw_str_with("timestamp", |o| h.ts.write_iso(o));
     j.u64("flow_id", h.flow_id);
     if let Some(i) = h.in_iface {
@@ -100,7 +100,9 @@ pub(crate) fn write_http_object(j: &mut JsonBuf<'_>, h: &HttpFields<'_>) {
     if let Some(v) = h.redirect {
         j.str_from_bytes("redirect", v);
     }
-    j.u64("length", h.length);
+    if let Some(n) = h.length {
+        j.u64("length", n);
+    }
     j.end_object();
 }
 

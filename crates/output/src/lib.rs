@@ -2,10 +2,11 @@
 //!
 //! Callers hand this crate plain data ([`AlertRecord`], [`DropRecord`],
 //! [`FlowRecord`], [`HttpRecord`], [`TlsRecord`], [`DnsRecord`],
+//! [`FileinfoRecord`],
 //! [`StatsSnapshot`]) and it renders Suricata-compatible output:
 //!
 //! - [`EveWriter`]: EVE JSON lines (`alert`, `drop`, `flow`, `http`, `tls`,
-//!   `dns`, `stats` events) with
+//!   `dns`, `fileinfo`, `stats` events) with
 //!   Suricata 8's key names, key order and value formats, so tools that
 //!   read Suricata's eve.json read warden's unchanged.
 //! - [`FastLogWriter`]: fast.log lines.
@@ -16,12 +17,13 @@
 //!
 //! Layout: `json` (byte-level JSON builder), `time` (timestamp forms),
 //! `proto` (IP protocol names), `record` (input types), `eve`, `eve_app`
-//! (app-layer events), `stats`, `fastlog` (renderers and writers).
+//! (app-layer events), `eve_file` (`fileinfo` events), `stats`, `fastlog` (renderers and writers).
 
 #![deny(missing_docs)]
 
 pub mod eve;
 pub mod eve_app;
+pub mod eve_file;
 pub mod fastlog;
 pub mod json;
 pub mod proto;
@@ -31,12 +33,13 @@ pub mod time;
 
 pub use eve::{render_alert, render_drop, render_flow, EveWriter};
 pub use eve_app::{render_dns, render_http, render_tls};
+pub use eve_file::render_fileinfo;
 pub use fastlog::{render_fastlog, FastLogWriter};
 pub use record::{
     AlertRecord, AppHeader, AppObject, ContentRange, DnsAnswerEntry, DnsCode, DnsFields,
     DnsQueryEntry, DnsRData, DnsRecord, DropAlert, DropIp, DropL4, DropRecord, Endpoint,
-    FlowRecord, FlowSummary, HttpFields, HttpRecord, PacketHeader, RulesetTag, SourceTarget,
-    TlsClientCert, TlsFields, TlsRecord,
+    FileFields, FileinfoRecord, FlowRecord, FlowSummary, HttpFields, HttpRecord, PacketHeader,
+    RulesetTag, SourceTarget, TlsClientCert, TlsFields, TlsRecord,
 };
 pub use stats::{
     render_stats_into, CaptureStats, DecoderStats, DetectStats, EngineStats, FlowStats,

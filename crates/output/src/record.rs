@@ -397,6 +397,9 @@ pub struct FlowRecord<'a> {
     pub reason: &'a str,
     /// Whether any alert fired on the flow.
     pub alerted: bool,
+    /// `drop` when an inline verdict dropped the flow, `pass` when a pass
+    /// rule stopped its inspection.
+    pub action: Option<&'a str>,
     /// TCP flags seen, (both, to server, to client), for TCP flows.
     pub tcp_flags: Option<(u8, u8, u8)>,
     /// TCP session state name (Suricata's), for TCP flows.
@@ -481,8 +484,9 @@ pub struct HttpRecord<'a> {
     pub http: HttpFields<'a>,
 }
 
-/// The `http` object of an `http` event (Suricata's default, non-extended
-/// set). Byte fields are raw protocol bytes, rendered the way Suricata
+/// The `http` object of an `http` event: the basic fields (host, port,
+/// url, user agent) and, with Suricata's `extended: yes` logging, the
+/// others. Byte fields are raw protocol bytes, rendered the way Suricata
 /// renders byte buffers (bytes 0x80 and above as `\xNN`). `None` fields are
 /// omitted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -510,7 +514,7 @@ pub struct HttpFields<'a> {
     /// `redirect`: the response's Location.
     pub redirect: Option<&'a [u8]>,
     /// `length`: response body bytes (dechunked, not decompressed).
-    pub length: u64,
+    pub length: Option<u64>,
 }
 
 /// `http.content_range`: the raw header value and, when it parses, its
@@ -777,4 +781,46 @@ pub enum DnsRData<'a> {
     /// `opt` array of EDNS options (code, data as lower-case hex). In
     /// `additionals`, an OPT record without options is not written.
     Opt(&'a [(u16, Vec<u8>)]),
+}
+
+/// One EVE `fileinfo` event: a file seen in a transaction, written when
+/// the file ends (or at the flow's end, truncated).
+///
+/// The envelope follows the file's direction: a response body's file goes
+/// server → client, a request body's file client → server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileinfoRecord<'a> {
+    /// Envelope (the file's direction).
+    pub header: AppHeader<'a>,
+    /// The transaction's `http` object, for files carried by HTTP.
+    pub http: Option<HttpFields<'a>>,
+    /// `app_proto`: the flow's application protocol (`"http"`).
+    pub app_proto: &'a str,
+    /// The `fileinfo` object.
+    pub file: FileFields<'a>,
+}
+
+/// The `fileinfo` object, in Suricata's key order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FileFields<'a> {
+    /// `filename`: raw bytes, rendered as Suricata renders byte buffers.
+    pub filename: &'a [u8],
+    /// `sid`: rules that matched the file (left out when empty).
+    pub sids: &'a [u32],
+    /// `gaps`: bytes of the file were lost.
+    pub gaps: bool,
+    /// `state`: `CLOSED`, `TRUNCATED`, `ERROR` (or `UNKNOWN`).
+    pub state: &'a str,
+    /// `md5` (hex), only for a closed file whose hashes were computed.
+    pub md5: Option<&'a str>,
+    /// `sha1` (hex), as `md5`.
+    pub sha1: Option<&'a str>,
+    /// `sha256` (hex), as `md5`.
+    pub sha256: Option<&'a str>,
+    /// `stored`: written to the file store (always `false` here).
+    pub stored: bool,
+    /// `size`: decoded bytes of the file.
+    pub size: u64,
+    /// `tx_id`: the transaction the file belongs to.
+    pub tx_id: u64,
 }

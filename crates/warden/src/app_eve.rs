@@ -17,11 +17,11 @@ use std::borrow::Cow;
 use std::net::SocketAddr;
 
 use warden_app::dns::{names, DnsEvent, DnsRecord as AppDnsRecord, DnsTransaction, RData};
-use warden_app::http::HttpTx;
+use warden_app::http::{HttpFile, HttpTx};
 use warden_app::tls::TlsState;
 use warden_output::{
     AppHeader, ContentRange, DnsAnswerEntry, DnsCode, DnsFields, DnsQueryEntry, DnsRData,
-    DnsRecord, HttpFields, HttpRecord, Timestamp, TlsFields, TlsRecord,
+    DnsRecord, FileFields, FileinfoRecord, HttpFields, HttpRecord, Timestamp, TlsFields, TlsRecord,
 };
 
 fn header<'a>(
@@ -78,9 +78,62 @@ pub fn http_record<'a>(
             protocol: f.protocol,
             status: f.status,
             redirect: f.redirect,
-            length: f.length,
+            length: Some(f.length),
         },
     }
+}
+
+/// The EVE `fileinfo` record of one file of an HTTP transaction. The
+/// envelope follows the file: `server → client` for a response body,
+/// `client → server` for a request body; the `http` object is the
+/// transaction's, as in [`http_record`].
+#[allow(clippy::too_many_arguments)]
+pub fn fileinfo_record<'a>(
+    tx: &'a HttpTx,
+    file: &'a HttpFile,
+    ts: Timestamp,
+    flow_id: u64,
+    client: SocketAddr,
+    server: SocketAddr,
+    proto: u8,
+    pcap_cnt: Option<u64>,
+) -> FileinfoRecord<'a> {
+    let (src, dest) = if file.to_server() {
+        (client, server)
+    } else {
+        (server, client)
+    };
+    let http = http_record(tx, ts, flow_id, client, server, proto, pcap_cnt, tx.id()).http;
+    FileinfoRecord {
+        header: header(ts, flow_id, src, dest, proto, pcap_cnt),
+        http: Some(http),
+        app_proto: "http",
+        file: FileFields {
+            filename: file.name(),
+            sids: &[],
+            gaps: file.has_gaps(),
+            state: file.state().name(),
+            md5: None,
+            sha1: None,
+            sha256: None,
+            stored: false,
+            size: file.size(),
+            tx_id: tx.id(),
+        },
+    }
+}
+
+/// Keeps only the basic fields of an `http` object (hostname, port, url,
+/// user agent), as Suricata logs `http` records without `extended: yes`.
+/// Alerts' `http` objects always carry every field.
+pub fn http_basic_only(h: &mut HttpFields<'_>) {
+    *h = HttpFields {
+        hostname: h.hostname,
+        http_port: h.http_port,
+        url: h.url,
+        http_user_agent: h.http_user_agent,
+        ..HttpFields::default()
+    };
 }
 
 /// The EVE `tls` record of a flow's TLS session (TLS records carry no

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use warden_app::detect_proto::{probe_udp, AppProtoKind, Detection, TcpDetector, PROBE_DEPTH};
 use warden_app::dns::{DnsState, DnsTransaction};
-use warden_app::http::{HttpConfig, HttpParser, HttpTx};
-use warden_app::tls::TlsState;
+use warden_app::http::{HttpConfig, HttpEvent, HttpParser, HttpTx};
+use warden_app::tls::{TlsEvent, TlsState};
 use warden_detect::{AppLayer, AppTx, TxValue};
 use warden_rules::Buffer;
 use warden_stream::{MemBudget, ReassemblyConfig, TcpStreams};
@@ -325,6 +325,10 @@ impl AppTx for HttpView<'_> {
     fn urilen(&self, raw: bool) -> Option<u64> {
         self.tx.urilen(raw).map(|n| n as u64)
     }
+
+    fn has_event(&self, name: &str) -> bool {
+        HttpEvent::from_name(name).is_some_and(|e| self.tx.has_event(e))
+    }
 }
 
 /// A TLS session's handshake as the engine sees it from one direction:
@@ -365,6 +369,22 @@ impl AppTx for TlsView<'_> {
 
     fn urilen(&self, _raw: bool) -> Option<u64> {
         None
+    }
+
+    fn has_event(&self, name: &str) -> bool {
+        TlsEvent::from_name(name).is_some_and(|e| self.state.events().contains(&e))
+    }
+}
+
+/// Whether warden's parsers raise the `app-layer-event` `name` (the part
+/// after `<proto>.`) for `app`: the catalogue the engine checks rules
+/// against, so a rule waiting for an event no parser raises is reported,
+/// not loaded to never fire.
+pub fn known_app_event(app: AppLayer, name: &str) -> bool {
+    match app {
+        AppLayer::Http => HttpEvent::from_name(name).is_some(),
+        AppLayer::Tls => TlsEvent::from_name(name).is_some(),
+        _ => false,
     }
 }
 

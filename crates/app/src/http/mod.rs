@@ -5,7 +5,8 @@
 //! (pipelining included) into [`HttpTx`] transactions and exposes every
 //! buffer Suricata's HTTP keywords inspect, plus the EVE `http` record data
 //! ([`HttpTx::eve_fields`]) and anomaly events named as Suricata's
-//! ([`HttpEvent`]).
+//! ([`HttpEvent`]). Message bodies are tracked as files ([`HttpFile`]) for
+//! EVE `fileinfo` records and the file keywords.
 //!
 //! # Library decision: own parser, not `suricata-htp`
 //!
@@ -30,8 +31,12 @@
 //! Bare `\n` line ends, empty lines before a request, leading whitespace
 //! (event), header folding, `Name : value` (event), lines without a colon
 //! (event), repeated headers (merged, event), invalid chunk sizes (event;
-//! the rest of the direction becomes body), `Content-Length` and
-//! `Transfer-Encoding` together (chunked wins).
+//! the rest of the direction becomes body, decided as soon as the
+//! unfinished line cannot be a size), `Content-Length` and
+//! `Transfer-Encoding` together (chunked wins). Evasions libhtp sees
+//! through: bare CRs ending response head lines, a line starting with NUL
+//! folding into the previous field, NUL bytes ignored in the framing
+//! headers' names and values, lenient content decoding (see `body`).
 //!
 //! # Bounds
 //!
@@ -43,12 +48,14 @@
 
 mod body;
 mod events;
+mod file;
 mod parser;
 pub mod replay;
 mod tx;
 mod uri;
 
 pub use events::{HttpEvent, HttpEvents};
+pub use file::{FileState, HttpFile};
 pub use parser::{HttpParser, ParseResult};
 pub use tx::{HttpEveFields, HttpHeader, HttpTx, Progress};
 

@@ -18,6 +18,7 @@ use memchr::memchr;
 
 use super::body::{BodyDecoder, Coding};
 use super::events::HttpEvent;
+use super::file::FileState;
 use super::tx::{HeaderBlock, HttpHeader, HttpTx, Progress};
 use super::{trim, uri, HttpConfig};
 use crate::Probe;
@@ -135,9 +136,30 @@ fn parse_content_length(v: &[u8]) -> Option<Result<u64, ()>> {
     val.map(Ok)
 }
 
-fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
+/// Case-insensitive search that skips NUL bytes in `hay`.
+fn contains_ci_ignoring_nul(hay: &[u8], needle: &[u8]) -> bool {
+    if hay.contains(&0) {
+        let clean: Vec<u8> = hay.iter().copied().filter(|&b| b != 0).collect();
+        return contains_ci_ignoring_nul(&clean, needle);
+    }
     hay.windows(needle.len())
         .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// Whether an unfinished chunk-size line can still become one: optional
+/// leading whitespace, at most 16 hex digits, then nothing or a
+/// separator (extension, whitespace, line end).
+fn chunk_size_prefix_ok(line: &[u8]) -> bool {
+    let start = line.iter().position(|&b| !is_ws(b)).unwrap_or(line.len());
+    let rest = &line[start..];
+    let digits = rest.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+    if digits > 16 {
+        return false;
+    }
+    match rest.get(digits) {
+        None => true,
+        Some(&b) => digits > 0 && (b == b';' || is_ws(b)),
+    }
 }
 
 impl HttpParser {
@@ -309,6 +331,7 @@ impl HttpParser {
                 | State::ChunkDataEnd
                 | State::ChunkTrailer => {
                     let Some(line) = self.next_line(to_server, data, &mut pos) else {
+                        self.partial_chunk_size(to_server);
                         break;
                     };
                     let overflow = self.dir(to_server).line_overflow;
@@ -385,14 +408,50 @@ impl HttpParser {
         found.then_some(Line::Buffered)
     }
 
+    /// A chunk-size line still without its end: when what came so far can
+    /// no longer be a chunk size, the body is not chunked after all and
+    /// is read until the close from here (libhtp does not wait for a line
+    /// end that may never come).
+    fn partial_chunk_size(&mut self, to_server: bool) {
+        let d = self.dir(to_server);
+        if d.state != State::ChunkSize || d.line.is_empty() || chunk_size_prefix_ok(&d.line) {
+            return;
+        }
+        let buf = std::mem::take(&mut d.line);
+        d.line_overflow = false;
+        self.chunk_size_line(to_server, &buf);
+    }
+
     fn line(&mut self, to_server: bool, line: &[u8], overflow: bool, ts_ns: i64) {
-        match self.dir(to_server).state {
+        let state = self.dir(to_server).state;
+        if !to_server
+            && matches!(state, State::Idle | State::Headers)
+            && memchr(b'\r', strip_eol(line)).is_some()
+        {
+            self.response_head_cr_lines(line, overflow, ts_ns);
+            return;
+        }
+        match state {
             State::Idle if to_server => self.request_line(line, overflow, ts_ns),
             State::Idle => self.status_line(line, overflow, ts_ns),
             State::Headers => self.header_line(to_server, line, overflow),
             State::ChunkSize | State::ChunkDataEnd => self.chunk_size_line(to_server, line),
             State::ChunkTrailer if strip_eol(line).is_empty() => self.body_done(to_server),
             _ => {}
+        }
+    }
+
+    /// A response head line holding bare CRs: each CR ends a line, as in
+    /// libhtp's response parsing (an evasion: headers split by CR alone).
+    /// Runs of CRs end one line (only a line feed ends the header block).
+    fn response_head_cr_lines(&mut self, line: &[u8], overflow: bool, ts_ns: i64) {
+        let pieces = strip_eol(line).split(|&b| b == b'\r');
+        for piece in pieces.filter(|p| !p.is_empty()) {
+            match self.resp.state {
+                State::Idle => self.status_line(piece, overflow, ts_ns),
+                State::Headers => self.header_line(false, piece, overflow),
+                _ => break,
+            }
         }
     }
 
@@ -612,7 +671,9 @@ impl HttpParser {
             return;
         }
         let block = if to_server { &mut tx.req } else { &mut tx.resp };
-        if is_ws(l[0]) {
+        // a line starting with NUL continues the previous field as folding
+        // does (libhtp reads `Name:\n\0value` so)
+        if is_ws(l[0]) || l[0] == 0 {
             // Folded continuation of the previous field.
             match block.last {
                 Some(idx) => {
@@ -799,7 +860,7 @@ impl HttpParser {
             .eq_ignore_ascii_case(b"HTTP/1.0");
         let coding = tx
             .resp
-            .get(b"content-encoding")
+            .get_ignoring_nul(b"content-encoding")
             .map_or(Coding::Identity, Coding::from_header);
         let no_body = head || status == 204 || status == 304;
         let state = if no_body {
@@ -914,10 +975,12 @@ impl HttpParser {
                     .min(data.len())
             };
             tx.request_body.extend_from_slice(&data[..room]);
+            tx.file_bytes(true, data.len() as u64);
         } else {
             tx.response_body_len += data.len() as u64;
             if let Some(d) = decoder.as_mut() {
-                d.feed(data, &mut tx.response_body, resp_limit, &mut tx.events);
+                let n = d.feed(data, &mut tx.response_body, resp_limit, &mut tx.events);
+                tx.file_bytes(false, n);
             }
         }
         self.dir(to_server).decoder = decoder;
@@ -931,10 +994,12 @@ impl HttpParser {
                 tx.req_progress = Progress::Complete;
             } else {
                 if let Some(d) = decoder.as_mut() {
-                    d.finish(&mut tx.response_body, resp_limit);
+                    let n = d.finish(&mut tx.response_body, resp_limit);
+                    tx.file_tail_bytes(false, n);
                 }
                 tx.resp_progress = Progress::Complete;
             }
+            tx.end_file(to_server, FileState::Closed);
         }
         let d = self.dir(to_server);
         d.state = State::Idle;
@@ -950,6 +1015,7 @@ impl HttpParser {
             return;
         }
         if let Some(tx) = self.cur_tx(to_server) {
+            tx.file_gap(to_server);
             if to_server {
                 if tx.req_progress < Progress::Headers {
                     let line = std::mem::take(&mut tx.request_line);
@@ -995,8 +1061,12 @@ impl HttpParser {
                         }
                         let resp_limit = self.cfg.response_body_limit;
                         let mut dec = self.dir(to_server).decoder.take();
-                        if let (Some(d), Some(tx)) = (dec.as_mut(), self.tx_mut(id)) {
-                            d.finish(&mut tx.response_body, resp_limit);
+                        if let Some(tx) = self.tx_mut(id) {
+                            if let Some(d) = dec.as_mut() {
+                                let n = d.finish(&mut tx.response_body, resp_limit);
+                                tx.file_tail_bytes(to_server, n);
+                            }
+                            tx.end_file(to_server, FileState::Truncated);
                         }
                     }
                     let d = self.dir(to_server);
@@ -1040,10 +1110,12 @@ enum Framing {
 
 fn body_framing(block: &HeaderBlock) -> Framing {
     let cl = block
-        .get(b"content-length")
+        .get_ignoring_nul(b"content-length")
         .map(|v| parse_content_length(v).unwrap_or(Err(())));
-    match block.get(b"transfer-encoding") {
-        Some(te) if contains_ci(te, b"chunked") => Framing::Chunked,
+    // names and values compared ignoring NUL bytes, as libhtp does for
+    // the framing headers (`Transfer\0-Encoding: chun\0ked` evasions)
+    match block.get_ignoring_nul(b"transfer-encoding") {
+        Some(te) if contains_ci_ignoring_nul(te, b"chunked") => Framing::Chunked,
         Some(_) => Framing::BadTransferEncoding(cl),
         None => match cl {
             Some(l) => Framing::Length(l),

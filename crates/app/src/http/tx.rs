@@ -23,6 +23,7 @@
 //!   the trimmed value without name or CRLF.
 
 use super::events::{HttpEvent, HttpEvents};
+use super::file::{self, FileState, HttpFile};
 
 /// How far one side (request or response) of a transaction has been parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -75,6 +76,15 @@ impl HeaderBlock {
         self.fields
             .iter()
             .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value.as_slice())
+    }
+
+    /// As [`HeaderBlock::get`], NUL bytes in field names ignored (the
+    /// framing headers are looked up so, as libhtp does).
+    pub(crate) fn get_ignoring_nul(&self, name: &[u8]) -> Option<&[u8]> {
+        self.fields
+            .iter()
+            .find(|h| super::body::eq_ignoring_nul(&h.name, name))
             .map(|h| h.value.as_slice())
     }
 
@@ -145,6 +155,8 @@ pub struct HttpTx {
     pub(crate) response_body: Vec<u8>,
     pub(crate) response_body_len: u64,
     pub(crate) seen_100: bool,
+    /// Files of the request and response bodies, in the order opened.
+    pub(crate) files: Vec<HttpFile>,
 
     pub(crate) ts_request_ns: i64,
     pub(crate) ts_response_ns: i64,
@@ -412,6 +424,88 @@ impl HttpTx {
     /// `length`; not limited).
     pub fn response_body_len(&self) -> u64 {
         self.response_body_len
+    }
+
+    // --- files ---
+
+    /// The files of this transaction's bodies, in the order they were
+    /// opened (see the `file` module).
+    pub fn files(&self) -> &[HttpFile] {
+        &self.files
+    }
+    /// The files travelling in one direction.
+    pub fn files_dir(&self, to_server: bool) -> impl Iterator<Item = &HttpFile> {
+        self.files.iter().filter(move |f| f.to_server == to_server)
+    }
+
+    /// Whether a body in this direction is a file: every response body,
+    /// and request bodies of `POST` and `PUT`.
+    fn body_is_file(&self, to_server: bool) -> bool {
+        if !to_server {
+            return true;
+        }
+        let m = span(&self.request_line, self.method);
+        m.eq_ignore_ascii_case(b"POST") || m.eq_ignore_ascii_case(b"PUT")
+    }
+
+    /// The name of a file of this direction's body: the message's
+    /// `Content-Disposition` filename, else the request URI's path.
+    fn file_name(&self, to_server: bool) -> Vec<u8> {
+        let block = if to_server { &self.req } else { &self.resp };
+        match block
+            .get(b"content-disposition")
+            .and_then(file::disposition_filename)
+        {
+            Some(n) => n.to_vec(),
+            None => file::uri_path(&self.uri_norm).to_vec(),
+        }
+    }
+
+    fn open_file(&mut self, to_server: bool) -> Option<&mut HttpFile> {
+        let i = self
+            .files
+            .iter()
+            .rposition(|f| f.to_server == to_server && f.is_open())?;
+        self.files.get_mut(i)
+    }
+
+    /// `n` more decoded body bytes in one direction: they go to the
+    /// direction's open file, opened first when there is none.
+    pub(crate) fn file_bytes(&mut self, to_server: bool, n: u64) {
+        if self.open_file(to_server).is_none() {
+            if !self.body_is_file(to_server) {
+                return;
+            }
+            let name = self.file_name(to_server);
+            self.files.push(HttpFile::new(name, to_server));
+        }
+        if let Some(f) = self.open_file(to_server) {
+            f.size += n;
+        }
+    }
+
+    /// Adds decoded bytes to the direction's file only if it is open
+    /// (bytes flushed at the body's end).
+    pub(crate) fn file_tail_bytes(&mut self, to_server: bool, n: u64) {
+        if let Some(f) = self.open_file(to_server) {
+            f.size += n;
+        }
+    }
+
+    /// Ends the direction's open file, if any.
+    pub(crate) fn end_file(&mut self, to_server: bool, state: FileState) {
+        if let Some(f) = self.open_file(to_server) {
+            f.end(state);
+        }
+    }
+
+    /// Bytes of the direction's body were lost: its open file has gaps and
+    /// ends truncated.
+    pub(crate) fn file_gap(&mut self, to_server: bool) {
+        if let Some(f) = self.open_file(to_server) {
+            f.gaps = true;
+            f.end(FileState::Truncated);
+        }
     }
 
     /// The values of the EVE `http` object.

@@ -38,6 +38,17 @@ const MAX_HANDSHAKE: usize = 256 * 1024;
 /// Most certificates kept from one chain.
 const MAX_CERTS: usize = 16;
 
+/// Handshake message types: hello_request, client_hello, server_hello,
+/// hello_verify_request, new_session_ticket, end_of_early_data,
+/// encrypted_extensions, certificate, server_key_exchange,
+/// certificate_request, server_hello_done, certificate_verify,
+/// client_key_exchange, finished, certificate_url, certificate_status,
+/// key_update, next_protocol, message_hash. Anything else means the
+/// handshake stream is not what it claims.
+const KNOWN_HANDSHAKE_TYPES: &[u8] = &[
+    0, 1, 2, 3, 4, 5, 8, 11, 12, 13, 14, 15, 16, 20, 21, 22, 24, 67, 254,
+];
+
 /// TLS anomalies, named as Suricata's `app-layer-event:tls.*`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TlsEvent {
@@ -97,7 +108,7 @@ impl TlsEvent {
             InvalidRecordType => "invalid_record_type",
             InvalidRecordVersion => "invalid_record_version",
             InvalidTlsHeader => "invalid_tls_header",
-            InvalidSslv => "invalid_sslv",
+            InvalidSslv => "invalid_sslv2_header",
             InvalidHandshakeMessage => "invalid_handshake_message",
             HandshakeInvalidLength => "handshake_invalid_length",
             InvalidCertificate => "invalid_certificate",
@@ -118,6 +129,39 @@ impl TlsEvent {
             MultipleSniExtensions => "multiple_sni_extensions",
             InvalidSslRecord => "invalid_ssl_record",
         }
+    }
+
+    /// Every event.
+    pub const ALL: &'static [TlsEvent] = &[
+        TlsEvent::InvalidRecordType,
+        TlsEvent::InvalidRecordVersion,
+        TlsEvent::InvalidTlsHeader,
+        TlsEvent::InvalidSslv,
+        TlsEvent::InvalidHandshakeMessage,
+        TlsEvent::HandshakeInvalidLength,
+        TlsEvent::InvalidCertificate,
+        TlsEvent::CertificateInvalidDer,
+        TlsEvent::CertificateInvalidVersion,
+        TlsEvent::CertificateInvalidSerial,
+        TlsEvent::CertificateInvalidAlgorithmIdentifier,
+        TlsEvent::CertificateInvalidSubject,
+        TlsEvent::CertificateInvalidDate,
+        TlsEvent::CertificateInvalidExtensions,
+        TlsEvent::CertificateInvalidLength,
+        TlsEvent::InvalidAlertMessage,
+        TlsEvent::HeartbeatMessage,
+        TlsEvent::OverflowHeartbeatMessage,
+        TlsEvent::InvalidHeartbeatMessage,
+        TlsEvent::InvalidSniType,
+        TlsEvent::InvalidSniLength,
+        TlsEvent::MultipleSniExtensions,
+        TlsEvent::InvalidSslRecord,
+    ];
+
+    /// Looks an event up by its rule name (with or without `tls.`).
+    pub fn from_name(name: &str) -> Option<TlsEvent> {
+        let name = name.strip_prefix("tls.").unwrap_or(name);
+        TlsEvent::ALL.iter().copied().find(|e| e.name() == name)
     }
 }
 
@@ -400,6 +444,13 @@ impl TlsState {
             let mlen = (usize::from(hs[off + 1]) << 16)
                 | (usize::from(hs[off + 2]) << 8)
                 | usize::from(hs[off + 3]);
+            if !KNOWN_HANDSHAKE_TYPES.contains(&mtype) {
+                // framing is lost: whatever follows cannot be trusted
+                self.flags |= ssl_state::UNKNOWN;
+                self.event(TlsEvent::InvalidHandshakeMessage);
+                self.dirs[d].lost = true;
+                return;
+            }
             if mlen > MAX_HANDSHAKE {
                 self.event(TlsEvent::HandshakeInvalidLength);
                 self.dirs[d].lost = true;
@@ -468,7 +519,10 @@ impl TlsState {
                         let info = match first {
                             Some(Ok(info)) => Some(info),
                             Some(Err(e)) => {
+                                // the specific defect, and the certificate
+                                // as a whole
                                 self.event(e);
+                                self.event(TlsEvent::InvalidCertificate);
                                 None
                             }
                             None => None,
@@ -487,16 +541,9 @@ impl TlsState {
             }
             12 => self.flags |= ssl_state::SERVER_KEYX,
             16 => self.flags |= ssl_state::CLIENT_KEYX,
-            // hello_request, new_session_ticket, end_of_early_data,
-            // encrypted_extensions, certificate (client or repeat),
-            // certificate_request, server_hello_done, certificate_verify,
-            // finished, certificate_url, certificate_status, key_update,
-            // next_protocol, message_hash.
-            0 | 4 | 5 | 8 | 11 | 13 | 14 | 15 | 20 | 21 | 22 | 24 | 67 | 254 => {}
-            _ => {
-                self.flags |= ssl_state::UNKNOWN;
-                self.event(TlsEvent::InvalidHandshakeMessage);
-            }
+            // the other known types (KNOWN_HANDSHAKE_TYPES) carry nothing
+            // warden inspects
+            _ => {}
         }
     }
 
