@@ -380,8 +380,16 @@ pub fn render_flow(out: &mut Vec<u8>, r: &FlowRecord<'_>) {
     if let Some(a) = r.action {
         j.str("action", a);
     }
+    if r.midstream_ignored {
+        j.begin_array_key("exception_policy");
+        j.begin_object();
+        j.str("target", "stream_midstream");
+        j.str("policy", "ignore");
+        j.end_object();
+        j.end_array();
+    }
     j.end_object();
-    if let (Some((all, ts, tc)), Some(state)) = (r.tcp_flags, r.tcp_state) {
+    if let Some((all, ts, tc)) = r.tcp_flags {
         j.begin_object_key("tcp");
         j.raw_str_with("tcp_flags", |o| write_tcp_flags(o, all));
         j.raw_str_with("tcp_flags_ts", |o| write_tcp_flags(o, ts));
@@ -400,7 +408,9 @@ pub fn render_flow(out: &mut Vec<u8>, r: &FlowRecord<'_>) {
                 j.bool(name, true);
             }
         }
-        j.str("state", state);
+        if let Some(state) = r.tcp_state {
+            j.str("state", state);
+        }
         j.end_object();
     }
     j.end_object();

@@ -22,6 +22,7 @@ const HONOURED_KEYS: &[&str] = &[
     "reference-config-file",
     "threshold-file",
     "stream.midstream",
+    "stream.async-oneside",
     "flow.memcap",
     "flow-timeouts.",
     "default-log-dir",

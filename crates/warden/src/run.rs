@@ -464,21 +464,29 @@ impl Worker<'_> {
                 FlowApp::new_udp()
             }
         });
+        // a session picked up midstream has no stream engine state in
+        // Suricata (midstream off): its packets are inspected, not a stream,
+        // and not parsed
+        let session =
+            self.opts.flow.midstream || flow.tcp.state != warden_flow::TcpSessionState::None;
+        // nor is a client's data before the server answered its SYN: the
+        // session takes segments once the SYN/ACK is in
+        let syn_unanswered = !self.opts.flow.async_oneside
+            && flow.tcp.state == warden_flow::TcpSessionState::SynSent
+            && p.tcp.as_ref().is_some_and(|t| t.flags & 0x02 == 0);
         if let Some(tcp) = &p.tcp {
-            if let Some(streams) = app.streams.as_mut() {
-                streams.segment(to_server, tcp.seq, tcp.ack, tcp.flags, p.payload);
+            if session && !syn_unanswered {
+                if let Some(streams) = app.streams.as_mut() {
+                    streams.segment(to_server, tcp.seq, tcp.ack, tcp.flags, p.payload);
+                }
+                app.feed_ready(to_server, now);
+                app.feed_ready(!to_server, now);
             }
-            app.feed_ready(to_server, now);
-            app.feed_ready(!to_server, now);
         } else if let Some(udp) = &p.udp {
             if !p.payload.is_empty() {
                 app.feed_udp(to_server, udp.src_port, udp.dst_port, p.payload);
             }
         }
-        // a session picked up midstream has no stream engine state in
-        // Suricata (midstream off): its packets are inspected, not a stream
-        let session =
-            self.opts.flow.midstream || flow.tcp.state != warden_flow::TcpSessionState::None;
         inspect_flow_packet(
             self.engine,
             &mut self.state,
@@ -1128,7 +1136,9 @@ fn flow_record<'a>(
                 fl.tcp_flags[1],
             )
         }),
-        tcp_state: (fl.proto == 6).then(|| fl.tcp.state.name()),
+        tcp_state: (fl.proto == 6 && fl.tcp.state != warden_flow::TcpSessionState::None)
+            .then(|| fl.tcp.state.name()),
+        midstream_ignored: fl.proto == 6 && fl.tcp.midstream_ignored,
     }
 }
 
