@@ -68,7 +68,7 @@ pub struct FlowConfig {
     pub midstream: bool,
     /// Follow sessions of which only one side is seen
     /// (`stream.async-oneside`): a SYN/ACK without its SYN starts a
-    /// session, and a client's data is taken before the SYN/ACK.
+    /// session.
     pub async_oneside: bool,
 }
 

@@ -469,14 +469,8 @@ impl Worker<'_> {
         // and not parsed
         let session =
             self.opts.flow.midstream || flow.tcp.state != warden_flow::TcpSessionState::None;
-        // nor is a client's data while the server has sent nothing at all
-        // after its SYN: the session takes segments once the server answers
-        let syn_unanswered = !self.opts.flow.async_oneside
-            && flow.tcp.state == warden_flow::TcpSessionState::SynSent
-            && flow.pkts[Direction::ToClient.index()] == 0
-            && p.tcp.as_ref().is_some_and(|t| t.flags & 0x02 == 0);
         if let Some(tcp) = &p.tcp {
-            if session && !syn_unanswered {
+            if session {
                 if let Some(streams) = app.streams.as_mut() {
                     streams.segment(to_server, tcp.seq, tcp.ack, tcp.flags, p.payload);
                 }
