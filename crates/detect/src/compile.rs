@@ -1012,7 +1012,7 @@ fn pick_tx_fast_pattern(
 /// The pattern the automaton (which runs over the untransformed buffer,
 /// ASCII case-insensitively) can search for so that it finds every buffer
 /// the transformed content could match, or None when the chain's
-/// transforms (or `absent: or_else`) make that impossible. Case transforms are harmless;
+/// transforms (or `absent: or_else`) make that impossible. Case transforms, `domain` and `tld` are harmless;
 /// `dotprefix` only adds a leading dot, so the pattern loses its own.
 fn mpm_safe(chain: &BufferChain, mut pattern: Vec<u8>) -> Option<Vec<u8>> {
     use crate::transform::CompiledTransform as T;
@@ -1022,7 +1022,9 @@ fn mpm_safe(chain: &BufferChain, mut pattern: Vec<u8>) -> Option<Vec<u8>> {
     }
     for t in &chain.transforms {
         match t {
-            T::ToLowercase | T::ToUppercase => {}
+            // the registrable domain and the public suffix are tails of
+            // the buffer: a pattern in them is in the buffer
+            T::ToLowercase | T::ToUppercase | T::Domain | T::Tld => {}
             T::Dotprefix => {
                 if pattern.first() == Some(&b'.') {
                     pattern.remove(0);

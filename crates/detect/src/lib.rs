@@ -27,6 +27,7 @@ pub mod header;
 pub mod payload;
 pub mod prefilter;
 pub mod profile;
+pub mod public_suffix;
 pub mod sig;
 pub mod threshold;
 pub mod transform;

@@ -12,9 +12,12 @@
 //! match, a `from_base64` whose offset is past the end or whose input does
 //! not decode), the transform passes its input on unchanged.
 //!
+//! `domain` and `tld` keep the registrable domain or the public suffix of
+//! the host name in the buffer ([`crate::public_suffix`]); a name without
+//! one passes on unchanged.
+//!
 //! Not implemented, refused by [`compile_transform`] with the keyword as the
-//! reason: `luaxform` (no Lua), `gunzip` and `zlib_deflate`, and `domain` and
-//! `tld` (they need Mozilla's Public Suffix List).
+//! reason: `luaxform` (no Lua), `gunzip` and `zlib_deflate`.
 
 use std::sync::Arc;
 
@@ -84,6 +87,10 @@ pub enum CompiledTransform {
     /// `strip_pseudo_headers`: drop each line that starts with `:` (HTTP/2
     /// pseudo-headers), its line feed included.
     StripPseudoHeaders,
+    /// `domain`: the registrable domain of the host name.
+    Domain,
+    /// `tld`: the public suffix of the host name.
+    Tld,
     /// `from_base64`.
     FromBase64 {
         /// `bytes`: decode at most this many input bytes (0: all of them).
@@ -151,8 +158,8 @@ pub fn compile_transform(t: &Transform) -> Result<CompiledTransform, String> {
         Transform::Luaxform(_) => return Err("luaxform".to_string()),
         Transform::Gunzip => return Err("gunzip".to_string()),
         Transform::ZlibDeflate => return Err("zlib_deflate".to_string()),
-        Transform::Domain => return Err("domain".to_string()),
-        Transform::Tld => return Err("tld".to_string()),
+        Transform::Domain => CompiledTransform::Domain,
+        Transform::Tld => CompiledTransform::Tld,
         other => return Err(format!("{other:?}").to_lowercase()),
     })
 }
@@ -267,6 +274,14 @@ fn step(
             dst.extend(src.iter().zip(key.iter().cycle()).map(|(&c, &k)| c ^ k));
         }
         CompiledTransform::Pcrexform(p) => return pcrexform(p, src, dst, captures),
+        CompiledTransform::Domain => match crate::public_suffix::registrable_domain(src) {
+            Some(d) => dst.extend_from_slice(d),
+            None => return false,
+        },
+        CompiledTransform::Tld => match crate::public_suffix::public_suffix(src) {
+            Some(s) => dst.extend_from_slice(s),
+            None => return false,
+        },
         CompiledTransform::ToMd5 => dst.extend_from_slice(&Md5::digest(src)),
         CompiledTransform::ToSha1 => dst.extend_from_slice(&Sha1::digest(src)),
         CompiledTransform::ToSha256 => dst.extend_from_slice(&Sha256::digest(src)),
@@ -691,13 +706,20 @@ mod tests {
     }
 
     #[test]
+    fn domain_and_tld_keep_the_tail_of_a_host_name() {
+        assert_eq!(one(Transform::Domain, b"www.bbc.co.uk"), b"bbc.co.uk");
+        assert_eq!(one(Transform::Tld, b"www.bbc.co.uk"), b"co.uk");
+        // no registrable domain: unchanged
+        assert_eq!(one(Transform::Domain, b"co.uk"), b"co.uk");
+        assert_eq!(one(Transform::Tld, b""), b"");
+    }
+
+    #[test]
     fn unsupported_are_named() {
         assert_eq!(
             compile_transform(&Transform::Luaxform("x.lua".to_string())).unwrap_err(),
             "luaxform"
         );
-        assert_eq!(compile_transform(&Transform::Domain).unwrap_err(), "domain");
-        assert_eq!(compile_transform(&Transform::Tld).unwrap_err(), "tld");
         assert_eq!(compile_transform(&Transform::Gunzip).unwrap_err(), "gunzip");
         assert_eq!(
             compile_transform(&Transform::ZlibDeflate).unwrap_err(),

@@ -66,6 +66,10 @@ pub struct FlowConfig {
     pub memcap: usize,
     /// Pick up TCP sessions whose handshake was not seen (`stream.midstream`).
     pub midstream: bool,
+    /// Follow sessions of which only one side is seen
+    /// (`stream.async-oneside`): a SYN/ACK without its SYN starts a
+    /// session.
+    pub async_oneside: bool,
 }
 
 impl Default for FlowConfig {
@@ -74,6 +78,7 @@ impl Default for FlowConfig {
             timeouts: FlowTimeouts::default(),
             memcap: 128 * 1024 * 1024,
             midstream: false,
+            async_oneside: false,
         }
     }
 }
@@ -325,6 +330,7 @@ impl FlowTable {
             }
         };
         let midstream = self.config.midstream;
+        let async_oneside = self.config.async_oneside;
         let flow = self.slots[slot as usize].as_mut().expect("indexed slot");
         let from_client = {
             let (ckey, c_is_lo) = FlowKey::from_input(&KeyInput {
@@ -353,9 +359,8 @@ impl FlowTable {
         };
         let mut invalid_timestamp = false;
         if let Some(flags) = tcp_flags.filter(|_| !flow.tcp_frozen) {
-            flow.tcp_flags[d] |= flags;
             if new {
-                flow.tcp = TcpTracker::start(flags, midstream);
+                flow.tcp = TcpTracker::start_with(flags, midstream, async_oneside);
                 if flags & (SYN | ACK) == SYN {
                     flow.tcp.note_syn_timestamp(tcp_ts);
                 }
@@ -366,6 +371,11 @@ impl FlowTable {
                     flags,
                     to_server: from_client,
                 });
+            }
+            // the flags are the session's: a packet left out of it (no
+            // session, midstream pick-up off) does not count
+            if flow.tcp.state != TcpSessionState::None {
+                flow.tcp_flags[d] |= flags;
             }
         }
         Some(Tracked {

@@ -17,7 +17,8 @@ pub const ACK: u8 = 0x10;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub enum TcpSessionState {
     /// No session tracked (first packet was not a SYN and midstream pick-up
-    /// is off): packets of such a flow are never `established`.
+    /// is off): packets of such a flow are never `established`, and they
+    /// are not reassembled or parsed, until a SYN starts a session.
     #[default]
     None,
     SynSent,
@@ -67,6 +68,12 @@ struct SideSeq {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TcpTracker {
     pub state: TcpSessionState,
+    /// A packet came while no session was tracked and midstream pick-up
+    /// was off, and was left out of the session (Suricata's
+    /// `stream_midstream` exception policy `ignore`).
+    pub midstream_ignored: bool,
+    /// Midstream pick-up is on: a packet without a session starts one.
+    pickup: bool,
     fin_seen: [bool; 2],
     /// Client side, server side.
     seq: [Option<SideSeq>; 2],
@@ -78,8 +85,16 @@ pub struct TcpTracker {
 impl TcpTracker {
     /// The state for a flow whose first packet has `flags`.
     pub fn start(flags: u8, midstream: bool) -> TcpTracker {
+        TcpTracker::start_with(flags, midstream, false)
+    }
+
+    /// [`TcpTracker::start`], where `async_oneside` also lets a SYN/ACK
+    /// without its SYN start the session (only the server side is seen).
+    pub fn start_with(flags: u8, midstream: bool, async_oneside: bool) -> TcpTracker {
         let state = if flags & (SYN | ACK) == SYN {
             TcpSessionState::SynSent
+        } else if async_oneside && flags & (SYN | ACK | RST) == SYN | ACK {
+            TcpSessionState::Established
         } else if flags & RST != 0 {
             TcpSessionState::None
         } else if midstream {
@@ -89,6 +104,8 @@ impl TcpTracker {
         };
         TcpTracker {
             state,
+            midstream_ignored: state == TcpSessionState::None && !midstream,
+            pickup: midstream,
             fin_seen: [false; 2],
             seq: [None; 2],
             syn_tsval: None,
@@ -167,11 +184,22 @@ impl TcpTracker {
         if u.flags & RST != 0 {
             if self.state != None {
                 self.state = Closed;
+            } else if !self.pickup {
+                self.midstream_ignored = true;
             }
             return;
         }
         match self.state {
-            None => {}
+            None => {
+                // without a session, a client's SYN starts one
+                if syn && !ack {
+                    self.state = SynSent;
+                } else if self.pickup {
+                    self.state = Established;
+                } else {
+                    self.midstream_ignored = true;
+                }
+            }
             SynSent => {
                 if syn && ack && !u.to_server {
                     self.state = SynRecv;
@@ -239,6 +267,26 @@ mod tests {
             TcpTracker::start(ACK, true).state,
             TcpSessionState::Established
         );
+    }
+
+    #[test]
+    fn a_syn_after_ignored_packets_starts_the_session() {
+        let mut t = TcpTracker::start(ACK, false);
+        assert!(t.midstream_ignored);
+        assert_eq!(up(&mut t, ACK, true), TcpSessionState::None);
+        assert_eq!(up(&mut t, SYN, true), TcpSessionState::SynSent);
+        assert_eq!(up(&mut t, SYN | ACK, false), TcpSessionState::SynRecv);
+        assert!(up(&mut t, ACK, true).is_established());
+        // the earlier packets stay on record
+        assert!(t.midstream_ignored);
+        // a session picked up midstream ignores nothing
+        let t = TcpTracker::start(ACK, true);
+        assert!(!t.midstream_ignored);
+        // nor one of which only the server side is followed
+        let t = TcpTracker::start_with(SYN | ACK, false, true);
+        assert!(t.state.is_established() && !t.midstream_ignored);
+        assert!(TcpTracker::start_with(SYN | ACK, false, false).midstream_ignored);
+        assert!(!TcpTracker::start(SYN, false).midstream_ignored);
     }
 
     #[test]

@@ -388,6 +388,14 @@ pub fn render_flow(out: &mut Vec<u8>, r: &FlowRecord<'_>) {
     if let Some(a) = r.action {
         j.str("action", a);
     }
+    if r.midstream_ignored {
+        j.begin_array_key("exception_policy");
+        j.begin_object();
+        j.str("target", "stream_midstream");
+        j.str("policy", "ignore");
+        j.end_object();
+        j.end_array();
+    }
     j.end_object();
     if let Some((all, ts, tc)) = r.tcp_flags {
         j.begin_object_key("tcp");

@@ -420,6 +420,9 @@ pub struct FlowRecord<'a> {
     pub tcp_flags: Option<(u8, u8, u8)>,
     /// TCP session state name (Suricata's), for TCP flows with a session.
     pub tcp_state: Option<&'a str>,
+    /// Packets came before any session while midstream pick-up was off:
+    /// logged as the `stream_midstream` exception policy `ignore`.
+    pub midstream_ignored: bool,
 }
 
 /// The envelope of an app-layer event (`http`, `tls`, `dns`): everything

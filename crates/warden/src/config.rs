@@ -23,6 +23,7 @@ const HONOURED_KEYS: &[&str] = &[
     "threshold-file",
     "action-order",
     "stream.midstream",
+    "stream.async-oneside",
     "flow.memcap",
     "flow-timeouts.",
     "default-log-dir",

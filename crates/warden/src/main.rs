@@ -131,6 +131,7 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
     };
     let flow = FlowConfig {
         midstream: cfg.get_bool("stream.midstream").unwrap_or(false),
+        async_oneside: cfg.get_bool("stream.async-oneside").unwrap_or(false),
         memcap: cfg.get_size("flow.memcap")?.unwrap_or(128 << 20),
         ..FlowConfig::default()
     };

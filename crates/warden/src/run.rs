@@ -568,21 +568,24 @@ impl Worker<'_> {
                 FlowApp::new_udp()
             }
         });
+        // a session picked up midstream has no stream engine state in
+        // Suricata (midstream off): its packets are inspected, not a stream,
+        // and not parsed
+        let session =
+            self.opts.flow.midstream || flow.tcp.state != warden_flow::TcpSessionState::None;
         if let Some(tcp) = &p.tcp {
-            if let Some(streams) = app.streams.as_mut().filter(|_| !t.invalid_timestamp) {
-                streams.segment(to_server, tcp.seq, tcp.ack, tcp.flags, p.payload);
+            if session {
+                if let Some(streams) = app.streams.as_mut().filter(|_| !t.invalid_timestamp) {
+                    streams.segment(to_server, tcp.seq, tcp.ack, tcp.flags, p.payload);
+                }
+                app.feed_ready(to_server, now);
+                app.feed_ready(!to_server, now);
             }
-            app.feed_ready(to_server, now);
-            app.feed_ready(!to_server, now);
         } else if let Some(udp) = &p.udp {
             if !p.payload.is_empty() {
                 app.feed_udp(to_server, udp.src_port, udp.dst_port, p.payload);
             }
         }
-        // a session picked up midstream has no stream engine state in
-        // Suricata (midstream off): its packets are inspected, not a stream
-        let session =
-            self.opts.flow.midstream || flow.tcp.state != warden_flow::TcpSessionState::None;
         inspect_flow_packet(
             &self.engine,
             &mut self.state,
@@ -1249,6 +1252,7 @@ fn flow_record<'a>(
             (false, _) => None,
         },
         tcp_state: session.then(|| fl.tcp.state.name()),
+        midstream_ignored: fl.proto == 6 && fl.tcp.midstream_ignored,
     }
 }
 

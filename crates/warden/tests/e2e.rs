@@ -1015,3 +1015,60 @@ fn a_server_packet_not_echoing_the_syn_timestamp_is_refused_by_the_session() {
     let flow = ev.iter().find(|e| e["event_type"] == "flow").unwrap();
     assert_eq!(flow["app_proto"], "http");
 }
+
+#[test]
+fn session_without_handshake_is_not_parsed_unless_midstream_is_on() {
+    let dir = tmpdir("midstream");
+    let mut cap = Capture::new(1_700_000_000);
+    // the handshake happened before the capture started
+    let mut t = Tcp::new([10, 3, 3, 3], 42000, [10, 3, 3, 4], 80);
+    t.send(&mut cap, b"GET /mid HTTP/1.1\r\nHost: mid.example\r\n\r\n");
+    t.reply(&mut cap, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    let pcap = dir.join("m.pcap");
+    cap.write(&pcap);
+    let rules = write(
+        &dir,
+        "r.rules",
+        "alert tcp any any -> any any (msg:\"packet payload\"; content:\"GET /mid\"; sid:1;)\n",
+    );
+    for (midstream, parsed) in [("false", false), ("true", true)] {
+        let out_dir = dir.join(format!("out-{midstream}"));
+        std::fs::create_dir_all(&out_dir).unwrap();
+        let out = run(&[
+            "-r",
+            pcap.to_str().unwrap(),
+            "-S",
+            rules.to_str().unwrap(),
+            "-l",
+            out_dir.to_str().unwrap(),
+            "--set",
+            &format!("stream.midstream={midstream}"),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let ev = events(&out_dir);
+        // the packet is inspected either way
+        assert_eq!(alert_sids(&ev), [1], "midstream {midstream}");
+        let http = ev.iter().filter(|e| e["event_type"] == "http").count();
+        let flow = ev.iter().find(|e| e["event_type"] == "flow").unwrap();
+        if parsed {
+            assert_eq!(http, 1);
+            assert_eq!(flow["app_proto"], "http");
+            assert!(flow["flow"].get("exception_policy").is_none());
+            assert_eq!(flow["tcp"]["state"], "established");
+        } else {
+            assert_eq!(http, 0);
+            assert!(flow.get("app_proto").is_none());
+            assert_eq!(
+                flow["flow"]["exception_policy"][0]["target"],
+                "stream_midstream"
+            );
+            assert_eq!(flow["flow"]["exception_policy"][0]["policy"], "ignore");
+            assert_eq!(flow["tcp"]["tcp_flags"], "00");
+            assert!(flow["tcp"].get("state").is_none());
+        }
+    }
+}
