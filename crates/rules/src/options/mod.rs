@@ -2,6 +2,7 @@
 //! keywords used for "unknown rule option" suggestions.
 
 mod bytes;
+mod file;
 mod flow;
 mod meta;
 mod other;
@@ -102,6 +103,7 @@ pub(crate) fn parse_option(
         return sticky(kw, b, v, at);
     }
     for f in [
+        file::parse,
         transform::parse,
         flow::parse,
         bytes::parse,
