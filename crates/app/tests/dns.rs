@@ -318,3 +318,68 @@ fn random_bytes_never_panic() {
         st.parse_udp(false, &buf);
     }
 }
+
+/// Response with an MX answer, an SOA authority and an A additional record.
+fn response_with_sections() -> Vec<u8> {
+    let mut m = header(0x4242, 0x8180, 1, 1, 1, 1);
+    m.extend(name("example.org"));
+    m.extend([0, 15, 0, 1]);
+    // answer: example.org MX 10 mail.example.org
+    m.extend(name("example.org"));
+    m.extend([0, 15, 0, 1, 0, 0, 0, 60]);
+    let mx: Vec<u8> = [0u8, 10]
+        .into_iter()
+        .chain(name("mail.example.org"))
+        .collect();
+    m.extend((mx.len() as u16).to_be_bytes());
+    m.extend(mx);
+    // authority: org SOA ns.org hostmaster.org + 5 numbers
+    m.extend(name("org"));
+    m.extend([0, 6, 0, 1, 0, 0, 0, 60]);
+    let mut soa = name("ns.org");
+    soa.extend(name("hostmaster.org"));
+    soa.extend([0u8; 20]);
+    m.extend((soa.len() as u16).to_be_bytes());
+    m.extend(soa);
+    // additional: mail.example.org A 192.0.2.1
+    m.extend(name("mail.example.org"));
+    m.extend([0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1]);
+    m
+}
+
+#[test]
+fn section_names_and_every_name_of_a_response() {
+    let mut st = DnsState::new();
+    st.parse_udp(false, &response_with_sections());
+    let tx = &st.transactions()[0];
+    assert_eq!(tx.answer_names().collect::<Vec<_>>(), [b"example.org"]);
+    assert_eq!(tx.authority_names().collect::<Vec<_>>(), [b"org"]);
+    assert_eq!(
+        tx.additional_names().collect::<Vec<_>>(),
+        [b"mail.example.org"]
+    );
+    let mut all = Vec::new();
+    tx.each_name(&mut |n| {
+        all.push(String::from_utf8_lossy(n).into_owned());
+        false
+    });
+    assert_eq!(
+        all,
+        [
+            "example.org",
+            "example.org",
+            "mail.example.org",
+            "org",
+            "ns.org",
+            "hostmaster.org",
+            "mail.example.org"
+        ]
+    );
+    // stops at the first name the callback accepts
+    let mut seen = 0;
+    assert!(tx.each_name(&mut |n| {
+        seen += 1;
+        n == b"ns.org"
+    }));
+    assert_eq!(seen, 5);
+}

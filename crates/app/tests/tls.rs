@@ -353,6 +353,9 @@ fn anomalies() {
         "{:?}",
         st.events()
     );
+    // the certificate as a whole is invalid too (Suricata's
+    // tls.invalid_certificate)
+    assert!(st.events().contains(&TlsEvent::InvalidCertificate));
 
     let mut st = TlsState::new();
     st.parse(false, &record(22, &handshake(11, &[0, 0, 9, 0])));
@@ -375,6 +378,27 @@ fn anomalies() {
         TlsEvent::MultipleSniExtensions.name(),
         "multiple_sni_extensions"
     );
+
+    // an unknown handshake type with an impossible length: the framing is
+    // lost, reported as an invalid handshake message (not a length issue)
+    let mut st = TlsState::new();
+    let mut body = vec![132, 0xff, 0xff, 0xff];
+    body.extend_from_slice(&[0; 16]);
+    st.parse(false, &record(22, &body));
+    assert_eq!(st.events(), [TlsEvent::InvalidHandshakeMessage]);
+}
+
+#[test]
+fn event_names_round_trip_as_rules_write_them() {
+    for e in TlsEvent::ALL {
+        assert_eq!(TlsEvent::from_name(e.name()), Some(*e));
+        assert_eq!(TlsEvent::from_name(&format!("tls.{}", e.name())), Some(*e));
+    }
+    assert_eq!(
+        TlsEvent::from_name("invalid_sslv2_header"),
+        Some(TlsEvent::InvalidSslv)
+    );
+    assert_eq!(TlsEvent::from_name("no_such_event"), None);
 }
 
 #[test]
@@ -434,4 +458,39 @@ fn random_bytes_never_panic() {
         let mut st = TlsState::new();
         st.parse(false, &m);
     }
+}
+
+#[test]
+fn randoms_alpns_and_certificates_per_side() {
+    let mut st = TlsState::new();
+    st.parse(true, &client_flight());
+    assert_eq!(st.random(true), Some(&[0x11; 32][..]));
+    assert_eq!(st.random_time(true), Some(&[0x11; 4][..]));
+    assert_eq!(st.random_bytes(true), Some(&[0x11; 28][..]));
+    assert_eq!(st.random(false), None);
+    assert_eq!(st.alpns(true), [b"h2".to_vec(), b"http/1.1".to_vec()]);
+    assert!(st.alpns(false).is_empty());
+    assert!(!st.ready_to_log());
+    st.parse(false, &server_flight_12());
+    assert_eq!(st.random_time(false), Some(&[0x22; 4][..]));
+    // the server's certificate is in: the record can be written before
+    // the handshake completes
+    assert!(st.ready_to_log() && !st.handshake_done());
+    let (chain, cert) = st.chain(false);
+    assert_eq!(chain.len(), 2);
+    assert_eq!(
+        cert.unwrap().subject,
+        "C=US, O=Warden Test, CN=test.example"
+    );
+    assert!(st.chain(true).0.is_empty() && st.chain(true).1.is_none());
+    // client authentication: the client's chain is kept apart, the EVE
+    // record stays the server's
+    st.parse(
+        true,
+        &record(22, &handshake(11, &certificate_body(&[CERT]))),
+    );
+    let (chain, cert) = st.chain(true);
+    assert_eq!(chain, [CERT.to_vec()]);
+    assert_eq!(cert.unwrap().serial, "0A:F0:6C:DA:37");
+    assert_eq!(st.certs().count(), 2);
 }

@@ -7,17 +7,20 @@
 //! - [`PcapWriter`] writes classic pcap (fixtures, demo capture, pcap log).
 //! - [`open_captures`] expands a folder into its capture files.
 //!
-//! Live sources (AF_PACKET, NFQUEUE) will live here too, behind the same
-//! [`RawPacket`] shape.
+//! - [`AfPacket`] reads and writes frames on a live Linux interface (the
+//!   inline bridge and passive live capture); it is the only module with
+//!   `unsafe` (the socket calls).
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod afpacket;
 mod error;
 mod files;
 mod reader;
 mod writer;
 
+pub use afpacket::AfPacket;
 pub use error::{CaptureError, CaptureErrorKind};
 pub use files::open_captures;
 pub use reader::{CaptureFormat, CaptureReader, RawPacket};

@@ -77,12 +77,30 @@ pub fn buffer_layer(b: Buffer) -> Option<AppLayer> {
             AppLayer::Http
         }
         TlsSni | TlsCertSubject | TlsCertIssuer | TlsCertSerial | TlsCertFingerprint | TlsCerts
-        | Ja3Hash | Ja3String | Ja3sHash | Ja3sString | Ja4Hash => AppLayer::Tls,
-        DnsQuery | DnsQueryName | DnsQueriesRrname | DnsAnswerName | DnsAnswersRrname => {
-            AppLayer::Dns
-        }
+        | TlsSubjectAltName | TlsRandom | TlsRandomTime | TlsRandomBytes | TlsAlpn | Ja3Hash
+        | Ja3String | Ja3sHash | Ja3sString | Ja4Hash => AppLayer::Tls,
+        DnsQuery | DnsQueryName | DnsQueriesRrname | DnsAnswerName | DnsAnswersRrname
+        | DnsAuthoritiesRrname | DnsAdditionalsRrname | DnsResponseRrname => AppLayer::Dns,
         _ => return None,
     })
+}
+
+/// The side of an HTTP transaction a buffer belongs to: request buffers
+/// are inspected from the client's packets, response buffers from the
+/// server's; buffers both sides have (headers, cookies, `file.data`) from
+/// either. Other protocols' buffers are `Both` (their parsers say which
+/// side is ready).
+pub fn buffer_dir(b: Buffer) -> crate::sig::TxDir {
+    use crate::sig::TxDir;
+    use Buffer::*;
+    match b {
+        HttpUri | HttpUriRaw | HttpMethod | HttpRequestLine | HttpHost | HttpHostRaw
+        | HttpUserAgent | HttpReferer | HttpAccept | HttpAcceptEnc | HttpAcceptLang
+        | HttpConnection | HttpRequestBody => TxDir::ToServer,
+        HttpStatCode | HttpStatMsg | HttpResponseLine | HttpServer | HttpLocation
+        | HttpResponseBody => TxDir::ToClient,
+        _ => TxDir::Both,
+    }
 }
 
 /// A transaction's buffers, as the pipeline's parsers expose them.
@@ -94,6 +112,31 @@ pub trait AppTx {
 
     /// Length of the URI (`urilen`), normalised or raw.
     fn urilen(&self, raw: bool) -> Option<u64>;
+
+    /// Whether the parser raised the named event (`app-layer-event`, the
+    /// name after the protocol prefix) on this transaction.
+    fn has_event(&self, _name: &str) -> bool {
+        false
+    }
+
+    /// Calls `f` with each instance of the number `v` (`dns.rrtype` has
+    /// one per question) until `f` returns true. Returns whether it did;
+    /// false when the transaction has no such value.
+    fn each_value(&self, v: TxValue, f: &mut dyn FnMut(u64) -> bool) -> bool {
+        let _ = (v, f);
+        false
+    }
+}
+
+/// Numbers of a transaction that value keywords compare.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TxValue {
+    /// `dns.opcode`: the header opcode.
+    DnsOpcode,
+    /// `dns.rcode`: the header response code.
+    DnsRcode,
+    /// `dns.rrtype`: the record type of each question.
+    DnsRrtype,
 }
 
 /// Per-protocol prefilter for transaction rules: one automaton per buffer

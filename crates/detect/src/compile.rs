@@ -8,17 +8,23 @@ use std::sync::Arc;
 use pcre2::bytes::RegexBuilder;
 use warden_rules::{
     resolve_addr, resolve_ports, Action, BitsCmd, BitsOp, Buffer, Classifications, Content, Endian,
-    IntOrVar, IpOpt, Protocol, Rule, RuleOption, Vars,
+    FlowintOp, IntOrVar, IpOpt, Protocol, Rule, RuleOption, Vars,
 };
 
-use crate::app::AppLayer;
+use crate::app::{AppLayer, TxValue};
 use crate::sig::*;
 
 /// What a compile needs besides the rule.
 pub struct BuildContext<'a> {
     pub vars: &'a Vars,
     pub classifications: &'a Classifications,
+    /// Whether the parsers of an application protocol raise the named
+    /// `app-layer-event` (the name after `<proto>.`).
+    pub known_event: KnownEvent<'a>,
 }
+
+/// The catalogue of application-layer event names, owned by the parsers.
+pub type KnownEvent<'a> = &'a dyn Fn(AppLayer, &str) -> bool;
 
 /// Why a rule was not loaded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,6 +77,33 @@ impl BitNames {
     pub fn is_empty(&self) -> bool {
         self.ids.is_empty()
     }
+}
+
+/// A `flowint` option on interned variable ids (the flowbit name space
+/// is shared, prefixed so a flowint and a flowbit of one name differ).
+fn flowint_step(
+    fi: &warden_rules::Flowint,
+    names: &mut BitNames,
+) -> Result<FlowintStep, RejectionKind> {
+    let var = names.id(&format!("flowint:{}", fi.name));
+    let rhs = match &fi.value {
+        None => None,
+        Some(IntOrVar::Int(n)) => {
+            Some(IntOperand::Const(u64::try_from(*n).map_err(|_| {
+                invalid(format!("flowint {}: negative value {n}", fi.name))
+            })?))
+        }
+        Some(IntOrVar::Var(v)) => Some(IntOperand::Var(names.id(&format!("flowint:{v}")))),
+    };
+    let needs_value = !matches!(fi.op, FlowintOp::IsSet | FlowintOp::NotSet);
+    if needs_value && rhs.is_none() {
+        return Err(invalid(format!("flowint {}: missing value", fi.name)));
+    }
+    Ok(FlowintStep {
+        var,
+        op: fi.op,
+        rhs,
+    })
 }
 
 fn unsupported(what: impl Into<String>) -> RejectionKind {
@@ -177,9 +210,6 @@ fn compile_inner(
         },
         _ => return Err(unsupported(format!("protocol {}", rule.protocol.name()))),
     };
-    if matches!(rule.direction, warden_rules::Direction::Transactional) {
-        return Err(unsupported("transactional direction =>"));
-    }
     let resolve_a = |e| resolve_addr(e, ctx.vars).map_err(|d| invalid(d.message));
     let resolve_p = |e| resolve_ports(e, ctx.vars).map_err(|d| invalid(d.message));
     let src = resolve_a(&rule.src_addr)?;
@@ -194,12 +224,24 @@ fn compile_inner(
     let mut flow = None;
     let mut bits_cond = Vec::new();
     let mut bits_post = Vec::new();
+    let mut ints_cond: Vec<FlowintStep> = Vec::new();
+    let mut ints_post: Vec<FlowintStep> = Vec::new();
     let mut noalert = false;
     let mut threshold = None;
     let mut detection_filter = None;
     let mut explicit_fp: Option<ExplicitFastPattern> = None;
     let mut has_other = false;
     let mut tx_checks: Vec<TxCheck> = Vec::new();
+    // The buffer of the last payload keyword placed: a relative
+    // isdataat/byte_* keyword with no sticky buffer set follows it (so
+    // `uricontent:"x"; byte_extract:...,relative;` reads the URI).
+    let mut last_placed: Option<BufferKind> = None;
+    let relative_target = |relative: bool, current: BufferKind, last: Option<BufferKind>| match (
+        relative, current, last,
+    ) {
+        (true, BufferKind::Payload, Some(b)) => b,
+        _ => current,
+    };
 
     for opt in &rule.options {
         match &opt.node {
@@ -228,6 +270,7 @@ fn compile_inner(
                     explicit_fp = Some((target, chain.elems.len(), fp.chop));
                 }
                 chain.elems.push(Elem::Content(m));
+                last_placed = Some(target);
             }
             RuleOption::Pcre(p) => {
                 has_other = true;
@@ -240,6 +283,7 @@ fn compile_inner(
                 }
                 let m = compile_pcre(p)?;
                 chain_for(&mut chains, target).elems.push(Elem::Pcre(m));
+                last_placed = Some(target);
             }
             RuleOption::Buffer(b) | RuleOption::DirectedBuffer { buffer: b, .. } => {
                 has_other = true;
@@ -263,7 +307,9 @@ fn compile_inner(
             RuleOption::IsDataAt(d) => {
                 has_other = true;
                 let offset = vars.val(&d.offset)?;
-                chain_for(&mut chains, current).elems.push(Elem::IsDataAt {
+                let target = relative_target(d.relative, current, last_placed);
+                last_placed = Some(target);
+                chain_for(&mut chains, target).elems.push(Elem::IsDataAt {
                     offset,
                     negated: d.negated,
                     relative: d.relative,
@@ -281,9 +327,9 @@ fn compile_inner(
                     offset: vars.val(&b.offset)?,
                     relative: b.relative,
                 };
-                chain_for(&mut chains, current)
-                    .elems
-                    .push(Elem::ByteTest(m));
+                let target = relative_target(m.relative, current, last_placed);
+                last_placed = Some(target);
+                chain_for(&mut chains, target).elems.push(Elem::ByteTest(m));
             }
             RuleOption::ByteJump(b) => {
                 has_other = true;
@@ -299,9 +345,9 @@ fn compile_inner(
                     from_end: b.from_end,
                     post_offset: b.post_offset.unwrap_or(0),
                 };
-                chain_for(&mut chains, current)
-                    .elems
-                    .push(Elem::ByteJump(m));
+                let target = relative_target(m.relative, current, last_placed);
+                last_placed = Some(target);
+                chain_for(&mut chains, target).elems.push(Elem::ByteJump(m));
             }
             RuleOption::ByteExtract(b) => {
                 has_other = true;
@@ -313,7 +359,9 @@ fn compile_inner(
                     align: b.align.unwrap_or(0),
                     slot: vars.slot(&b.name)?,
                 };
-                chain_for(&mut chains, current)
+                let target = relative_target(m.relative, current, last_placed);
+                last_placed = Some(target);
+                chain_for(&mut chains, target)
                     .elems
                     .push(Elem::ByteExtract(m));
             }
@@ -337,9 +385,9 @@ fn compile_inner(
                     rvalue,
                     slot: vars.slot(&b.result)?,
                 };
-                chain_for(&mut chains, current)
-                    .elems
-                    .push(Elem::ByteMath(m));
+                let target = relative_target(m.relative, current, last_placed);
+                last_placed = Some(target);
+                chain_for(&mut chains, target).elems.push(Elem::ByteMath(m));
             }
             RuleOption::Bsize(cmp) => {
                 has_other = true;
@@ -354,6 +402,38 @@ fn compile_inner(
                 has_other = true;
                 set_app(&mut app_layer, AppLayer::Http, "urilen")?;
                 tx_checks.push(TxCheck::Urilen(*u));
+            }
+            RuleOption::TlsCertField {
+                buffer,
+                negated,
+                value,
+            } => {
+                // a case-sensitive substring test on the certificate field,
+                // on its own chain (it does not move the sticky buffer)
+                has_other = true;
+                let target = app_buffer(*buffer, &mut app_layer)?;
+                chain_for(&mut chains, target)
+                    .elems
+                    .push(Elem::Content(ContentM {
+                        pattern: value.clone(),
+                        nocase: false,
+                        negated: *negated,
+                        offset: None,
+                        depth: None,
+                        distance: None,
+                        within: None,
+                        endswith: false,
+                    }));
+            }
+            RuleOption::DnsOpcode(c) | RuleOption::DnsRcode(c) | RuleOption::DnsRrtype(c) => {
+                has_other = true;
+                let (value, what) = match &opt.node {
+                    RuleOption::DnsOpcode(_) => (TxValue::DnsOpcode, "dns.opcode"),
+                    RuleOption::DnsRcode(_) => (TxValue::DnsRcode, "dns.rcode"),
+                    _ => (TxValue::DnsRrtype, "dns.rrtype"),
+                };
+                set_app(&mut app_layer, AppLayer::Dns, what)?;
+                tx_checks.push(TxCheck::Value(value, *c));
             }
             RuleOption::Dsize(c) => {
                 has_other = true;
@@ -381,6 +461,33 @@ fn compile_inner(
                     BitsCmd::Toggle => bits_post.extend(ids.into_iter().map(BitsAction::Toggle)),
                     BitsCmd::NoAlert => noalert = true,
                 }
+            }
+            RuleOption::Flowint(fi) => {
+                let step = flowint_step(fi, bits)?;
+                if step.is_action() {
+                    ints_post.push(step);
+                } else {
+                    has_other = true;
+                    ints_cond.push(step);
+                }
+            }
+            RuleOption::AppLayerEvent(name) => {
+                let (proto, event) = name
+                    .split_once('.')
+                    .ok_or_else(|| unsupported(format!("app-layer-event {name}")))?;
+                let layer = match proto {
+                    "http" | "http1" => AppLayer::Http,
+                    "tls" => AppLayer::Tls,
+                    "dns" => AppLayer::Dns,
+                    _ => return Err(unsupported(format!("app-layer-event {name}"))),
+                };
+                if !(ctx.known_event)(layer, event) {
+                    return Err(unsupported(format!(
+                        "app-layer-event {name} (not raised by warden's {proto} parser)"
+                    )));
+                }
+                set_app(&mut app_layer, layer, "app-layer-event")?;
+                tx_checks.push(TxCheck::AppEvent(event.into()));
             }
             RuleOption::Noalert => noalert = true,
             RuleOption::Threshold(t) => threshold = Some(*t),
@@ -443,6 +550,9 @@ fn compile_inner(
             RuleOption::FlowBytes(c) => {
                 header(&mut headers, &mut has_other, HeaderCheck::FlowBytes(*c))
             }
+            RuleOption::StreamSize(s) => {
+                header(&mut headers, &mut has_other, HeaderCheck::StreamSize(*s))
+            }
             other => return Err(unsupported(option_name(other))),
         }
     }
@@ -462,13 +572,32 @@ fn compile_inner(
     } else {
         (pick_fast_pattern(&chains, explicit_fp), None)
     };
+    // `=>` (Suricata 8): one transaction seen from both sides; the header's
+    // source is the client, its destination the server, whichever side's
+    // packet completes the match.
+    let transactional = matches!(rule.direction, warden_rules::Direction::Transactional);
+    if transactional && !tx_rule {
+        return Err(invalid(
+            "transactional direction => needs application-layer buffers (a transaction rule)",
+        ));
+    }
+    let mut tx_dir = chains.iter().fold(TxDir::Both, |d, c| match c.buffer {
+        BufferKind::App(b) => d.join(crate::app::buffer_dir(b)),
+        _ => d,
+    });
+    if tx_checks.iter().any(|c| matches!(c, TxCheck::Urilen(_))) {
+        tx_dir = tx_dir.join(TxDir::ToServer);
+    }
     let meta = meta(rule, ctx);
     let sets_bits = !bits_post.is_empty();
     let reads_bits = !bits_cond.is_empty();
     // Suricata's IP-only rules: addresses (any protocol, ports `any`) and
     // nothing to inspect; thresholds and flowbit *actions* are allowed, a
-    // flowbit condition is not.
+    // flowbit condition is not. An application protocol (`alert http ...`)
+    // is something to inspect: such a rule checks every packet of the
+    // flows of that protocol.
     let ip_only = !has_other
+        && app_layer.is_none()
         && bits_cond.is_empty()
         && sp.is_any()
         && dp.is_any()
@@ -482,11 +611,14 @@ fn compile_inner(
         sp,
         dp,
         bidirectional: matches!(rule.direction, warden_rules::Direction::Both),
+        transactional,
         flow,
         headers,
         chains,
         bits_cond,
         bits_post,
+        ints_cond,
+        ints_post,
         noalert,
         threshold,
         detection_filter,
@@ -499,6 +631,7 @@ fn compile_inner(
         tx_rule,
         tx_fast_buffer,
         tx_checks,
+        tx_dir,
         payload_source: match (rule.protocol, flow) {
             (Protocol::TcpPkt, _) => PayloadMode::Packet,
             // dsize is about one packet: such rules inspect packets
@@ -844,7 +977,6 @@ fn option_name(o: &RuleOption) -> String {
         RuleOption::TlsVersion(_) => "tls.version".into(),
         RuleOption::TlsCertExpired => "tls_cert_expired".into(),
         RuleOption::TlsCertValid => "tls_cert_valid".into(),
-        RuleOption::DnsOpcode(_) => "dns.opcode".into(),
         RuleOption::StreamEvent(_) => "stream-event".into(),
         RuleOption::AppLayerEvent(_) => "app-layer-event".into(),
         RuleOption::Tag(_) => "tag".into(),

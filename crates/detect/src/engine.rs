@@ -6,12 +6,13 @@ use warden_packet::Packet;
 use warden_rules::{Classifications, Rule, Vars};
 
 use crate::app::{AppLayer, AppTx, TxPrefilter};
-use crate::compile::{compile, BitNames, BuildContext, Rejection};
+use crate::compile::{compile, BitNames, BuildContext, KnownEvent, Rejection};
 use crate::header;
 use crate::payload::{run_chain, ChainRun};
 use crate::prefilter::{Prefilter, ProtoClass};
 use crate::sig::*;
 use crate::threshold::{Thresholds, TrackInput};
+use std::time::Instant;
 
 /// Flow flag bits the engine keeps in [`Flow::flags`].
 pub mod flow_flags {
@@ -60,6 +61,8 @@ pub struct DetectState {
     xform: crate::transform::TransformScratch,
     /// Alerts kept per packet (`packet-alert-max`); 0 means the default.
     pub alert_max: usize,
+    /// Per-rule costs (`--profile-rules`); `None` takes no timestamps.
+    pub profile: Option<crate::profile::RuleProfile>,
 }
 
 /// What the engine needs to know about the packet besides its bytes.
@@ -123,15 +126,29 @@ pub struct Engine {
 
 impl Engine {
     /// Compiles `rules`; rules that cannot be honoured are listed in the
-    /// report and left out.
+    /// report and left out. Every `app-layer-event` name is taken as
+    /// known; [`Engine::build_with_events`] checks them.
     pub fn build(
         rules: &[Rule],
         vars: &Vars,
         classifications: &Classifications,
     ) -> (Engine, LoadReport) {
+        Engine::build_with_events(rules, vars, classifications, &|_, _| true)
+    }
+
+    /// As [`Engine::build`], with the parsers' catalogue of
+    /// `app-layer-event` names: a rule naming an event no parser raises
+    /// fails to load.
+    pub fn build_with_events(
+        rules: &[Rule],
+        vars: &Vars,
+        classifications: &Classifications,
+        known_event: KnownEvent<'_>,
+    ) -> (Engine, LoadReport) {
         let ctx = BuildContext {
             vars,
             classifications,
+            known_event,
         };
         let mut bits = BitNames::default();
         let mut report = LoadReport {
@@ -335,14 +352,19 @@ impl Engine {
             {
                 continue;
             }
-            if !self.matches(
+            let t0 = st.profile.is_some().then(Instant::now);
+            let matched = self.matches(
                 s,
                 st,
                 p,
                 flow.as_ref().map(|(f, d)| (&**f, *d)),
                 None,
                 cx.stream,
-            ) {
+            );
+            if let (Some(t0), Some(prof)) = (t0, st.profile.as_mut()) {
+                prof.record(ri, matched, t0.elapsed());
+            }
+            if !matched {
                 continue;
             }
             let f = flow.as_mut().map(|(f, _)| &mut **f);
@@ -386,6 +408,11 @@ impl Engine {
                         }
                     }
                 }
+            }
+        }
+        if let Some(f) = flow.as_mut() {
+            for a in &s.ints_post {
+                apply_flowint(a, f);
             }
         }
         if s.action == SigAction::Pass {
@@ -463,10 +490,18 @@ impl Engine {
                 continue;
             }
             let s = &self.sigs[ri as usize];
+            if !s.tx_dir.admits(dir == Direction::ToServer) {
+                continue;
+            }
             // a transaction rule fires once per transaction, so its payload
             // part may match anywhere in the window, context included
             let stream = cx.stream.map(|w| StreamWindow { new_from: 0, ..w });
-            if !self.matches(s, st, cx.packet, Some((&*flow, dir)), Some(cx.tx), stream) {
+            let t0 = st.profile.is_some().then(Instant::now);
+            let matched = self.matches(s, st, cx.packet, Some((&*flow, dir)), Some(cx.tx), stream);
+            if let (Some(t0), Some(prof)) = (t0, st.profile.as_mut()) {
+                prof.record(ri, matched, t0.elapsed());
+            }
+            if !matched {
                 continue;
             }
             if let Err(pos) = cx.done.binary_search(&ri) {
@@ -499,7 +534,8 @@ impl Engine {
         if !proto_matches(s.proto, p) {
             return false;
         }
-        if !addresses_match(s, p) {
+        let from_server = s.transactional && matches!(flow, Some((_, Direction::ToClient)));
+        if !addresses_match(s, p, from_server) {
             return false;
         }
         if let Some(ff) = &s.flow {
@@ -538,6 +574,14 @@ impl Engine {
                 }
             }
         }
+        if !s.ints_cond.is_empty() {
+            let Some((f, _)) = flow else {
+                return false;
+            };
+            if !s.ints_cond.iter().all(|c| flowint_holds(c, f)) {
+                return false;
+            }
+        }
         // byte_extract/byte_math variables live for the whole rule: a value
         // extracted in one buffer (ipv4.hdr) can be used in another
         // (tcp.hdr), as in Suricata. Chains run in the rule's buffer order.
@@ -545,6 +589,8 @@ impl Engine {
             for c in &s.tx_checks {
                 let ok = match c {
                     TxCheck::Urilen(u) => tx.urilen(u.raw).is_some_and(|n| u.cmp.matches(n)),
+                    TxCheck::AppEvent(name) => tx.has_event(name),
+                    TxCheck::Value(v, cmp) => tx.each_value(*v, &mut |n| cmp.matches(n)),
                 };
                 if !ok {
                     return false;
@@ -620,15 +666,74 @@ fn proto_matches(m: ProtoMatch, p: &Packet<'_>) -> bool {
     }
 }
 
-fn addresses_match(s: &Sig, p: &Packet<'_>) -> bool {
-    let (Some(src), Some(dst)) = (p.src_ip(), p.dst_ip()) else {
+fn operand(rhs: Option<IntOperand>, f: &Flow) -> Option<u64> {
+    match rhs? {
+        IntOperand::Const(n) => Some(n),
+        IntOperand::Var(v) => f.int(v),
+    }
+}
+
+/// A flowint condition on the flow; an unset variable (either side)
+/// compares false, as in Suricata.
+fn flowint_holds(c: &FlowintStep, f: &Flow) -> bool {
+    use warden_rules::FlowintOp::*;
+    let value = f.int(c.var);
+    match c.op {
+        IsSet => value.is_some(),
+        NotSet => value.is_none(),
+        op => {
+            let (Some(a), Some(b)) = (value, operand(c.rhs, f)) else {
+                return false;
+            };
+            match op {
+                Eq => a == b,
+                Ne => a != b,
+                Lt => a < b,
+                Gt => a > b,
+                Le => a <= b,
+                Ge => a >= b,
+                _ => false,
+            }
+        }
+    }
+}
+
+/// A flowint action (`=`, `+`, `-`); adding to an unset variable sets it,
+/// subtracting from one does nothing; arithmetic saturates.
+fn apply_flowint(a: &FlowintStep, f: &mut Flow) {
+    use warden_rules::FlowintOp::*;
+    let Some(rhs) = operand(a.rhs, f) else {
+        return;
+    };
+    let now = f.int(a.var);
+    let value = match a.op {
+        Set => rhs,
+        Add => now.map_or(rhs, |v| v.saturating_add(rhs)),
+        Sub => match now {
+            Some(v) => v.saturating_sub(rhs),
+            None => return,
+        },
+        _ => return,
+    };
+    f.set_int(a.var, value);
+}
+
+/// The rule's addresses and ports against the packet's; `reverse` checks
+/// them against the packet's reply orientation (a server-to-client packet
+/// inspected for a transactional rule).
+fn addresses_match(s: &Sig, p: &Packet<'_>, reverse: bool) -> bool {
+    let (Some(mut src), Some(mut dst)) = (p.src_ip(), p.dst_ip()) else {
         // no IP header: only address-agnostic rules apply
         return s.src.is_any() && s.dst.is_any();
     };
-    let ports = match (p.src_port(), p.dst_port()) {
+    let mut ports = match (p.src_port(), p.dst_port()) {
         (Some(a), Some(b)) => Some((a, b)),
         _ => None,
     };
+    if reverse {
+        std::mem::swap(&mut src, &mut dst);
+        ports = ports.map(|(a, b)| (b, a));
+    }
     let fwd = s.src.contains(src)
         && s.dst.contains(dst)
         && ports.is_none_or(|(sp, dp)| s.sp.contains(sp) && s.dp.contains(dp));

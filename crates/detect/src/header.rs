@@ -78,6 +78,21 @@ fn check(c: &HeaderCheck, p: &Packet<'_>, flow: Option<(&Flow, Direction)>) -> b
         HeaderCheck::FlowAge(c) => flow.is_some_and(|(f, _)| c.matches(f.age_secs().max(0) as u64)),
         HeaderCheck::FlowPkts(fc) => flow.is_some_and(|(f, d)| flow_count(fc, &f.pkts, d)),
         HeaderCheck::FlowBytes(fc) => flow.is_some_and(|(f, d)| flow_count(fc, &f.bytes, d)),
+        HeaderCheck::StreamSize(s) => flow.is_some_and(|(f, _)| stream_size(s, &f.tcp)),
+    }
+}
+
+/// `stream_size`: how far the server's and the client's sequence numbers
+/// advanced since their initial ones; a side that sent nothing (or a flow
+/// that is not TCP) never matches.
+fn stream_size(s: &warden_rules::StreamSize, tcp: &warden_flow::TcpTracker) -> bool {
+    use warden_rules::StreamDir;
+    let m = |server: bool| tcp.stream_size(server).is_some_and(|v| s.cmp.matches(v));
+    match s.dir {
+        StreamDir::Server => m(true),
+        StreamDir::Client => m(false),
+        StreamDir::Both => m(true) && m(false),
+        StreamDir::Either => m(true) || m(false),
     }
 }
 

@@ -11,6 +11,7 @@
 //! - [`payload`] verifies content, pcre, byte_* and isdataat chains with
 //!   Suricata's relative-match semantics; [`header`] the IP/TCP/ICMP header
 //!   keywords; [`threshold`] thresholds and detection filters.
+//! - [`profile`] accounts per-rule verification cost for `--profile-rules`.
 //! - [`engine`] ties them together: [`Engine::inspect`] takes a decoded
 //!   packet and its flow and appends the rules that fired.
 //!
@@ -24,13 +25,15 @@ pub mod engine;
 pub mod header;
 pub mod payload;
 pub mod prefilter;
+pub mod profile;
 pub mod sig;
 pub mod threshold;
 pub mod transform;
 
-pub use app::{AppLayer, AppTx};
-pub use compile::{BuildContext, Rejection, RejectionKind};
+pub use app::{AppLayer, AppTx, TxValue};
+pub use compile::{BuildContext, KnownEvent, Rejection, RejectionKind};
 pub use engine::{
     DetectState, Engine, FiredRule, LoadReport, PacketContext, StreamWindow, TxContext,
 };
+pub use profile::{RuleCost, RuleProfile};
 pub use sig::{Sig, SigAction, SigMeta};

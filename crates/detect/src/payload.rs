@@ -86,12 +86,29 @@ fn step(elems: &[Elem], i: usize, buf: &[u8], prev_end: usize, run: &mut ChainRu
             // As in Suricata, a relative pcre runs on the bytes from the
             // cursor on: `^` (and the `A` flag) anchor at the cursor, and
             // nothing before it is visible (not even to a lookbehind).
-            let found = p.regex.find(&buf[start..]).ok().flatten();
-            match (found, p.negated) {
-                (Some(m), false) => step(elems, i + 1, buf, start + m.end(), run),
-                (None, true) => step(elems, i + 1, buf, prev_end, run),
-                _ => false,
+            let subject = &buf[start..];
+            if p.negated {
+                let found = p.regex.find(subject).ok().flatten();
+                return found.is_none() && step(elems, i + 1, buf, prev_end, run);
             }
+            // When a later relative step fails, the pcre is retried from
+            // one byte past its previous match's start, as a content is.
+            let retry = elems.get(i + 1).is_some_and(Elem::is_relative);
+            let mut from = 0;
+            while from <= subject.len() {
+                let Some(m) = p.regex.find_at(subject, from).ok().flatten() else {
+                    return false;
+                };
+                if step(elems, i + 1, buf, start + m.end(), run) {
+                    return true;
+                }
+                if !retry || run.budget == 0 {
+                    return false;
+                }
+                run.budget -= 1;
+                from = m.start() + 1;
+            }
+            false
         }
         Elem::IsDataAt {
             offset,
@@ -450,6 +467,23 @@ mod tests {
             b"axab"
         ));
         assert!(!run(&[Elem::Content(a), Elem::Content(b)], b"axaxb"));
+    }
+
+    #[test]
+    fn pcre_retried_when_a_later_relative_step_fails() {
+        // UriTestSig22: pcre:/super/; content:"nova"; within:7 matches the
+        // second "super" only
+        let pcre = PcreM {
+            regex: std::sync::Arc::new(pcre2::bytes::Regex::new("super").unwrap()),
+            negated: false,
+            relative: false,
+            source: "/super/".into(),
+        };
+        let mut nova = content("nova");
+        nova.within = Some(Val::Lit(7));
+        let chain = [Elem::Pcre(pcre), Elem::Content(nova)];
+        assert!(run(&chain, b"/a_super_duper_nova_in_super_nova_now"));
+        assert!(!run(&chain, b"/a_super_duper_nova_in_super_duper_nova"));
     }
 
     #[test]

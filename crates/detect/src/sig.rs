@@ -258,6 +258,7 @@ pub enum HeaderCheck {
     FlowAge(IntCmp),
     FlowPkts(warden_rules::FlowCount),
     FlowBytes(warden_rules::FlowCount),
+    StreamSize(warden_rules::StreamSize),
 }
 
 /// A flowbits condition or action on interned bit ids.
@@ -274,6 +275,31 @@ pub enum BitsAction {
     Set(u32),
     Unset(u32),
     Toggle(u32),
+}
+
+/// The right-hand side of a flowint step: a number or another variable.
+#[derive(Clone, Copy, Debug)]
+pub enum IntOperand {
+    Const(u64),
+    Var(u32),
+}
+
+/// One `flowint` option on an interned variable id: a condition
+/// (`==`, `!=`, `<`, `>`, `<=`, `>=`, `isset`, `notset`) checked while
+/// matching, or an action (`=`, `+`, `-`) applied when the rule matches.
+#[derive(Clone, Copy, Debug)]
+pub struct FlowintStep {
+    pub var: u32,
+    pub op: warden_rules::FlowintOp,
+    pub rhs: Option<IntOperand>,
+}
+
+impl FlowintStep {
+    /// Whether this step is an action (applied after a match).
+    pub fn is_action(&self) -> bool {
+        use warden_rules::FlowintOp::*;
+        matches!(self.op, Set | Add | Sub)
+    }
 }
 
 /// The fast pattern the prefilter indexes a rule under.
@@ -293,11 +319,18 @@ pub struct Sig {
     pub sp: PortSet,
     pub dp: PortSet,
     pub bidirectional: bool,
+    /// `=>`: addresses and ports are the transaction's client and server,
+    /// checked against the flow's orientation, not the packet's.
+    pub transactional: bool,
     pub flow: Option<FlowFlags>,
     pub headers: Vec<HeaderCheck>,
     pub chains: Vec<BufferChain>,
     pub bits_cond: Vec<BitsCond>,
     pub bits_post: Vec<BitsAction>,
+    /// `flowint` conditions, checked while matching.
+    pub ints_cond: Vec<FlowintStep>,
+    /// `flowint` actions, applied in rule order when the rule matches.
+    pub ints_post: Vec<FlowintStep>,
     pub noalert: bool,
     pub threshold: Option<Threshold>,
     pub detection_filter: Option<DetectionFilter>,
@@ -318,6 +351,9 @@ pub struct Sig {
     pub tx_fast_buffer: Option<warden_rules::Buffer>,
     /// Transaction value checks (urilen).
     pub tx_checks: Vec<TxCheck>,
+    /// Packet direction a transaction rule is inspected from, by the
+    /// buffers it reads.
+    pub tx_dir: TxDir,
     /// Where a TCP rule's payload content is looked for.
     pub payload_source: PayloadMode,
     /// threshold.config `suppress` entries: alerts are not logged (for
@@ -347,8 +383,47 @@ pub enum PayloadMode {
     Stream,
 }
 
+/// The direction from which a transaction rule is inspected. A rule
+/// reading only request buffers (`http.uri`, `http.method`, ...) is
+/// inspected on packets to the server, one reading only response buffers
+/// on packets to the client; one reading both waits for the response side
+/// (the request is complete by then), as Suricata does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum TxDir {
+    /// Buffers of either side (`http.header`, `http.cookie`, ...): both.
+    #[default]
+    Both,
+    ToServer,
+    ToClient,
+}
+
+impl TxDir {
+    /// Whether a packet going to the server (`to_server`) may inspect it.
+    pub fn admits(self, to_server: bool) -> bool {
+        match self {
+            TxDir::Both => true,
+            TxDir::ToServer => to_server,
+            TxDir::ToClient => !to_server,
+        }
+    }
+
+    /// The direction of a rule reading buffers of `self` and `other`.
+    pub fn join(self, other: TxDir) -> TxDir {
+        match (self, other) {
+            (TxDir::Both, d) | (d, TxDir::Both) => d,
+            (a, b) if a == b => a,
+            _ => TxDir::ToClient,
+        }
+    }
+}
+
 /// Checks on transaction values rather than buffers.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub enum TxCheck {
     Urilen(warden_rules::Urilen),
+    /// `app-layer-event:<proto>.<name>`: the parser raised the event
+    /// (name without the protocol prefix) on this transaction.
+    AppEvent(Box<str>),
+    /// A number of the transaction compared; any instance may match.
+    Value(crate::app::TxValue, IntCmp),
 }

@@ -256,3 +256,125 @@ fn tcp_pkt_rules_ignore_the_stream() {
     };
     assert_eq!(h.run_stream(&p, w), [1]);
 }
+
+#[test]
+fn transactional_rule_needs_both_sides_and_keeps_client_server_orientation() {
+    // `=>`: source is the client, destination the server, whichever side's
+    // packet completes the transaction
+    let mut h = Harness::new(
+        "alert http 10.0.0.1 any => 10.0.0.2 80 (http.uri; content:\"/admin\"; \
+         http.stat_code; content:\"500\"; sid:9;)\n\
+         alert http 10.0.0.2 any => 10.0.0.1 any (http.uri; content:\"/admin\"; \
+         http.stat_code; content:\"500\"; sid:10;)",
+    );
+    let mut s = Session::new(40000, 80);
+    s.handshake(&mut h);
+    let mut done = Vec::new();
+    let request = req("GET", "/admin");
+    let p = s.client_data(b"GET /admin HTTP/1.1\r\n\r\n");
+    assert!(h.run_tx(&p, AppLayer::Http, &request, &mut done).is_empty());
+    let answered = request.with(Buffer::HttpStatCode, b"500");
+    let p = s.server_data(b"HTTP/1.1 500 Oops\r\n\r\n");
+    assert_eq!(h.run_tx(&p, AppLayer::Http, &answered, &mut done), [9]);
+}
+
+#[test]
+fn transactional_direction_needs_an_application_rule() {
+    let (_, report) = try_engine("alert tcp any any => any any (content:\"x\"; sid:1;)");
+    assert_eq!(report.rejected.len(), 1);
+    let why = report.rejected[0].to_string();
+    assert!(why.contains("transactional"), "{why}");
+}
+
+#[test]
+fn app_layer_event_fires_on_the_transaction_that_raised_it() {
+    let mut h = Harness::new(
+        "alert http any any -> any any (app-layer-event:http.request_line_invalid; sid:1;)",
+    );
+    let mut s = Session::new(40000, 80);
+    s.handshake(&mut h);
+    let p = s.client_data(b"GET");
+    let mut done = Vec::new();
+    assert!(h
+        .run_tx(&p, AppLayer::Http, &req("GET", "/"), &mut done)
+        .is_empty());
+    let bad = req("GET", "/").with_event("request_line_invalid");
+    assert_eq!(h.run_tx(&p, AppLayer::Http, &bad, &mut done), [1]);
+    // once per transaction
+    assert!(h.run_tx(&p, AppLayer::Http, &bad, &mut done).is_empty());
+}
+
+#[test]
+fn app_layer_event_unknown_to_the_parsers_is_reported_not_loaded() {
+    let src = warden_rules::load_rule_str(
+        "alert http any any -> any any (app-layer-event:http.no_such_event; sid:1;)\n\
+         alert tls any any -> any any (app-layer-event:tls.invalid_record_type; sid:2;)\n\
+         alert smb any any -> any any (app-layer-event:smb.internal_error; sid:3;)",
+        "t.rules",
+    );
+    let known = |app: AppLayer, name: &str| {
+        matches!(
+            (app, name),
+            (AppLayer::Tls, "invalid_record_type") | (AppLayer::Http, "request_line_invalid")
+        )
+    };
+    let (_, report) = warden_detect::Engine::build_with_events(
+        &src.rules,
+        &warden_rules::Vars::suricata_defaults(),
+        &warden_rules::Classifications::suricata_defaults(),
+        &known,
+    );
+    assert_eq!(report.loaded, 1);
+    let why: Vec<String> = report.rejected.iter().map(|r| r.to_string()).collect();
+    assert_eq!(why.len(), 2, "{why:?}");
+    assert!(why[0].contains("http.no_such_event"), "{why:?}");
+}
+
+#[test]
+fn relative_byte_extract_follows_the_uricontent_before_it() {
+    // UriTestSig28: no sticky buffer, so the relative byte_extract reads
+    // the URI after "this", and the second uricontent uses its value
+    let rules = r#"alert tcp any any -> any any (uricontent:"this"; byte_extract:1,2,one,string,dec,relative; uricontent:"ring"; distance:one; sid:1;)"#;
+    let mut h = Harness::new(rules);
+    let mut s = Session::new(40000, 80);
+    s.handshake(&mut h);
+    let p = s.client_data(b"x");
+    let mut done = Vec::new();
+    let tx = req("POST", "/this_b5ig_string_now_in_http");
+    assert_eq!(h.run_tx(&p, AppLayer::Http, &tx, &mut done), [1]);
+    // value 9: "ring" is not 9 bytes past the digit
+    let mut done = Vec::new();
+    let tx = req("POST", "/this_b9ig_string_now_in_http");
+    assert!(h.run_tx(&p, AppLayer::Http, &tx, &mut done).is_empty());
+}
+
+#[test]
+fn request_rules_inspect_from_the_client_response_rules_from_the_server() {
+    // bug-814: a rule on request buffers fires on the client's packet, not
+    // on the server's ACK that made the request parsed; a rule mixing both
+    // sides fires once the response side is inspected
+    let rules = r#"
+alert http any any -> any any (http.method; content:"GET"; sid:1;)
+alert http any any -> any any (http.stat_code; content:"200"; sid:2;)
+alert http any any -> any any (http.method; content:"GET"; http.stat_code; content:"200"; sid:3;)
+alert http any any -> any any (http.header; content:"x"; sid:4;)
+"#;
+    let mut h = Harness::new(rules);
+    let mut s = Session::new(40000, 80);
+    s.handshake(&mut h);
+    let tx = req("GET", "/")
+        .with(Buffer::HttpStatCode, b"200")
+        .with(Buffer::HttpHeader, b"x");
+    let from_server = s.server_data(b"y");
+    let mut done = Vec::new();
+    assert_eq!(
+        sorted(h.run_tx(&from_server, AppLayer::Http, &tx, &mut done)),
+        [2, 3, 4]
+    );
+    let from_client = s.client_data(b"x");
+    let mut done = Vec::new();
+    assert_eq!(
+        sorted(h.run_tx(&from_client, AppLayer::Http, &tx, &mut done)),
+        [1, 4]
+    );
+}

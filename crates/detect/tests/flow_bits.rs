@@ -3,6 +3,7 @@
 
 mod common;
 use common::*;
+use warden_detect::AppLayer;
 
 #[test]
 fn established_only_after_the_handshake_completing_ack() {
@@ -184,6 +185,19 @@ fn rule_with_content_is_not_ip_only() {
 }
 
 #[test]
+fn app_protocol_rule_without_options_is_not_ip_only() {
+    // `alert http ...` with nothing else checks every packet of HTTP flows
+    // (Suricata: a rule with an app protocol is never IP-only)
+    let mut h = Harness::new("alert http any any -> any any (sid:1;)");
+    let mut s = Session::new(40000, 80);
+    assert!(h.run(&s.client_data(b"GET")).is_empty());
+    h.app = Some(AppLayer::Http);
+    assert_eq!(h.run(&s.client_data(b"GET")), [1]);
+    assert_eq!(h.run(&s.server_data(b"HTTP")), [1]);
+    assert_eq!(h.run(&s.client_data(b"x")), [1]);
+}
+
+#[test]
 fn pass_rule_stops_inspection_for_the_rest_of_the_flow() {
     let mut h = Harness::new(
         r#"alert udp any any -> any any (content:"bad"; sid:2;)
@@ -233,4 +247,40 @@ fn packet_alert_max_caps_alerts() {
     let mut h = Harness::new(&rules);
     assert_eq!(h.run(&udp(b"x")).len(), 15);
     assert_eq!(h.state.overflow, 5);
+}
+
+#[test]
+fn flowint_counts_across_packets_and_compares() {
+    let mut h = Harness::new(
+        "alert udp any any -> any any (content:\"hit\"; flowint:hits,+,1; noalert; sid:1;)\n\
+         alert udp any any -> any any (content:\"check\"; flowint:hits,>=,2; sid:2;)\n\
+         alert udp any any -> any any (content:\"check\"; flowint:hits,notset; sid:3;)\n\
+         alert udp any any -> any any (content:\"reset\"; flowint:hits,=,0; noalert; sid:4;)\n\
+         alert udp any any -> any any (content:\"check\"; flowint:hits,==,0; sid:5;)",
+    );
+    assert_eq!(h.run(&udp(b"check")), [3]);
+    assert!(h.run(&udp(b"hit")).is_empty());
+    assert!(h.run(&udp(b"check")).is_empty());
+    assert!(h.run(&udp(b"hit")).is_empty());
+    assert_eq!(h.run(&udp(b"check")), [2]);
+    assert!(h.run(&udp(b"reset")).is_empty());
+    assert_eq!(h.run(&udp(b"check")), [5]);
+    // another flow has its own variables
+    assert_eq!(h.run(&udp_between(OTHER, 1, SERVER, 53, b"check")), [3]);
+}
+
+#[test]
+fn flowint_compares_two_variables() {
+    let mut h = Harness::new(
+        "alert udp any any -> any any (content:\"a\"; flowint:a,+,1; noalert; sid:1;)\n\
+         alert udp any any -> any any (content:\"b\"; flowint:b,+,1; noalert; sid:2;)\n\
+         alert udp any any -> any any (content:\"?\"; flowint:a,>,b; sid:3;)",
+    );
+    assert!(h.run(&udp(b"a")).is_empty());
+    // b unset: comparison is false
+    assert!(h.run(&udp(b"?")).is_empty());
+    assert!(h.run(&udp(b"b")).is_empty());
+    assert!(h.run(&udp(b"?")).is_empty());
+    assert!(h.run(&udp(b"a")).is_empty());
+    assert_eq!(h.run(&udp(b"?")), [3]);
 }

@@ -334,3 +334,27 @@ fn ipv6_rules() {
     ));
     assert!(fires("alert ip any any -> any any (ttl:64; sid:1;)", &p));
 }
+
+#[test]
+fn stream_size_compares_each_sides_sequence_advance() {
+    let rules = "alert tcp any any -> any any (stream_size:server,>,100; sid:1;)
+alert tcp any any -> any any (stream_size:client,<,50; sid:2;)
+alert tcp any any -> any any (stream_size:both,>,10; sid:3;)
+alert tcp any any -> any any (stream_size:either,=,1; sid:4;)
+alert udp any any -> any any (stream_size:either,>=,0; sid:5;)";
+    let mut h = Harness::new(rules);
+    let mut s = Session::new(40000, 80);
+    s.handshake(&mut h);
+    let sorted = |mut v: Vec<u32>| {
+        v.sort();
+        v
+    };
+    // client 1 + 30, server 1 (the SYNs)
+    let f = s.client_data(&[b'a'; 30]);
+    assert_eq!(sorted(h.run(&f)), [2, 4]);
+    // server 1 + 200
+    let f = s.server_data(&[b'b'; 200]);
+    assert_eq!(sorted(h.run(&f)), [1, 2, 3]);
+    // not TCP: never
+    assert!(h.run(&udp(b"x")).is_empty());
+}

@@ -95,6 +95,9 @@ pub struct Flow {
     pub tcp: TcpTracker,
     /// Opaque per-flow bit ids owned by the detection engine (flowbits).
     pub bits: Vec<u32>,
+    /// Per-flow integer variables owned by the detection engine
+    /// (flowint), by opaque id.
+    pub ints: Vec<(u32, u64)>,
     /// Opaque per-flow flags owned by later stages (verdicts, pass, ...).
     pub flags: u32,
     /// TCP flags seen, OR-ed, indexed by [`Direction::index`].
@@ -138,6 +141,19 @@ impl Flow {
 
     pub fn unset_bit(&mut self, bit: u32) {
         self.bits.retain(|b| *b != bit);
+    }
+
+    /// The flowint variable `id`, when set.
+    pub fn int(&self, id: u32) -> Option<u64> {
+        self.ints.iter().find(|(i, _)| *i == id).map(|(_, v)| *v)
+    }
+
+    /// Sets the flowint variable `id` to `value`.
+    pub fn set_int(&mut self, id: u32, value: u64) {
+        match self.ints.iter_mut().find(|(i, _)| *i == id) {
+            Some((_, v)) => *v = value,
+            None => self.ints.push((id, value)),
+        }
     }
 
     /// Suricata's flow state name: `new`, `established` or `closed`.
@@ -373,6 +389,7 @@ impl FlowTable {
             bytes: [0; 2],
             tcp: TcpTracker::default(),
             bits: Vec::new(),
+            ints: Vec::new(),
             flags: 0,
             tcp_flags: [0; 2],
             icmp: [None; 2],

@@ -1,6 +1,7 @@
 //! TCP session state, as far as rules need it: has the three-way handshake
-//! completed (`flow:established`), who is the client (`to_server`), and is
-//! the session closing or reset.
+//! completed (`flow:established`), who is the client (`to_server`), is
+//! the session closing or reset, and how far each side's sequence numbers
+//! have advanced since its initial one (`stream_size`).
 //!
 //! Reassembly of the byte stream belongs to the stream layer (a later
 //! part); this module only follows the handshake and teardown flags.
@@ -54,11 +55,21 @@ pub struct TcpUpdate {
     pub to_server: bool,
 }
 
+/// One side's sequence space: its initial sequence number and the
+/// sequence number after the last byte (or SYN/FIN) it sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct SideSeq {
+    isn: u32,
+    next: u32,
+}
+
 /// Per-flow TCP tracking state.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TcpTracker {
     pub state: TcpSessionState,
     fin_seen: [bool; 2],
+    /// Client side, server side.
+    seq: [Option<SideSeq>; 2],
 }
 
 impl TcpTracker {
@@ -76,7 +87,48 @@ impl TcpTracker {
         TcpTracker {
             state,
             fin_seen: [false; 2],
+            seq: [None; 2],
         }
+    }
+
+    /// Follows one side's sequence numbers: a segment from the client
+    /// (`from_client`) or the server with sequence number `seq`, `flags`
+    /// and `payload_len` bytes of data. A side first seen without a SYN
+    /// (picked up midstream) counts as if its SYN came just before.
+    pub fn observe(&mut self, from_client: bool, seq: u32, flags: u8, payload_len: usize) {
+        if flags & RST != 0 {
+            return;
+        }
+        let len = payload_len as u32;
+        let end = seq
+            .wrapping_add(len)
+            .wrapping_add(u32::from(flags & SYN != 0))
+            .wrapping_add(u32::from(flags & FIN != 0));
+        let side = &mut self.seq[usize::from(!from_client)];
+        match side {
+            None => {
+                let isn = if flags & SYN != 0 {
+                    seq
+                } else {
+                    seq.wrapping_sub(1)
+                };
+                *side = Some(SideSeq { isn, next: end });
+            }
+            Some(s) => {
+                // later in sequence space (wrapping), by less than 2^31
+                if (end.wrapping_sub(s.next) as i32) > 0 {
+                    s.next = end;
+                }
+            }
+        }
+    }
+
+    /// How far the server's (`server`) or the client's sequence numbers
+    /// advanced past its initial one: the bytes it sent plus its SYN (and
+    /// FIN), as `stream_size` compares. `None` before that side sent
+    /// anything.
+    pub fn stream_size(&self, server: bool) -> Option<u64> {
+        self.seq[usize::from(server)].map(|s| u64::from(s.next.wrapping_sub(s.isn)))
     }
 
     /// Advances the state for a packet after the first one.
@@ -150,6 +202,39 @@ mod tests {
     fn syn_ack_from_the_client_side_does_not_advance() {
         let mut t = TcpTracker::start(SYN, false);
         assert_eq!(up(&mut t, SYN | ACK, true), TcpSessionState::SynSent);
+    }
+
+    #[test]
+    fn stream_size_follows_each_side() {
+        let mut t = TcpTracker::start(SYN, false);
+        assert_eq!(t.stream_size(false), None);
+        t.observe(true, 100, SYN, 0);
+        t.observe(false, 0xffff_fff0, SYN | ACK, 0);
+        t.observe(true, 101, ACK, 0);
+        assert_eq!(
+            (t.stream_size(false), t.stream_size(true)),
+            (Some(1), Some(1))
+        );
+        t.observe(true, 101, ACK, 500);
+        // the server's sequence numbers wrap past 2^32
+        t.observe(false, 0xffff_fff1, ACK, 1300);
+        assert_eq!(t.stream_size(false), Some(501));
+        assert_eq!(t.stream_size(true), Some(1301));
+        // a retransmission does not grow it, a FIN counts one
+        t.observe(true, 101, ACK, 500);
+        t.observe(true, 601, ACK | FIN, 0);
+        assert_eq!(t.stream_size(false), Some(502));
+        // a RST is ignored
+        t.observe(false, 0x1000_0000, RST, 0);
+        assert_eq!(t.stream_size(true), Some(1301));
+    }
+
+    #[test]
+    fn stream_size_midstream_counts_from_the_first_segment() {
+        let mut t = TcpTracker::start(ACK, true);
+        t.observe(false, 5000, ACK, 10);
+        assert_eq!(t.stream_size(true), Some(11));
+        assert_eq!(t.stream_size(false), None);
     }
 
     #[test]

@@ -377,6 +377,9 @@ pub fn render_flow(out: &mut Vec<u8>, r: &FlowRecord<'_>) {
     j.str("state", r.state);
     j.str("reason", r.reason);
     j.bool("alerted", r.alerted);
+    if let Some(a) = r.action {
+        j.str("action", a);
+    }
     j.end_object();
     if let (Some((all, ts, tc)), Some(state)) = (r.tcp_flags, r.tcp_state) {
         j.begin_object_key("tcp");
@@ -414,6 +417,7 @@ fn linktype_name(dlt: u32) -> Option<&'static str> {
         113 => "LINUX_SLL",
         228 => "IPv4",
         229 => "IPv6",
+        9 => "PPP",
         276 => "LINUX_SLL2",
         _ => return None,
     })

@@ -100,7 +100,9 @@ pub(crate) fn write_http_object(j: &mut JsonBuf<'_>, h: &HttpFields<'_>) {
     if let Some(v) = h.redirect {
         j.str_from_bytes("redirect", v);
     }
-    j.u64("length", h.length);
+    if let Some(n) = h.length {
+        j.u64("length", n);
+    }
     j.end_object();
 }
 

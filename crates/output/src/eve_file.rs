@@ -82,7 +82,7 @@ mod tests {
             http_method: Some(b"GET"),
             protocol: Some(b"HTTP/1.1"),
             status: Some(200),
-            length: 68,
+            length: Some(68),
             ..HttpFields::default()
         };
         let file = FileFields {

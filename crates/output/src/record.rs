@@ -397,6 +397,9 @@ pub struct FlowRecord<'a> {
     pub reason: &'a str,
     /// Whether any alert fired on the flow.
     pub alerted: bool,
+    /// `drop` when an inline verdict dropped the flow, `pass` when a pass
+    /// rule stopped its inspection.
+    pub action: Option<&'a str>,
     /// TCP flags seen, (both, to server, to client), for TCP flows.
     pub tcp_flags: Option<(u8, u8, u8)>,
     /// TCP session state name (Suricata's), for TCP flows.
@@ -481,8 +484,9 @@ pub struct HttpRecord<'a> {
     pub http: HttpFields<'a>,
 }
 
-/// The `http` object of an `http` event (Suricata's default, non-extended
-/// set). Byte fields are raw protocol bytes, rendered the way Suricata
+/// The `http` object of an `http` event: the basic fields (host, port,
+/// url, user agent) and, with Suricata's `extended: yes` logging, the
+/// others. Byte fields are raw protocol bytes, rendered the way Suricata
 /// renders byte buffers (bytes 0x80 and above as `\xNN`). `None` fields are
 /// omitted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -510,7 +514,7 @@ pub struct HttpFields<'a> {
     /// `redirect`: the response's Location.
     pub redirect: Option<&'a [u8]>,
     /// `length`: response body bytes (dechunked, not decompressed).
-    pub length: u64,
+    pub length: Option<u64>,
 }
 
 /// `http.content_range`: the raw header value and, when it parses, its

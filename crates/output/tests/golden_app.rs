@@ -133,7 +133,7 @@ fn http_lab_mixed_get() {
             http_method: Some(b"GET"),
             protocol: Some(b"HTTP/1.1"),
             status: Some(200),
-            length: 2574,
+            length: Some(2574),
             ..HttpFields::default()
         },
     };
@@ -170,7 +170,7 @@ fn http_content_range_and_flowbits() {
             http_method: Some(b"GET"),
             protocol: Some(b"HTTP/1.1"),
             status: Some(206),
-            length: 899,
+            length: Some(899),
             ..HttpFields::default()
         },
     };
@@ -202,7 +202,7 @@ fn http_referer_and_redirect() {
             protocol: Some(b"HTTP/1.1"),
             status: Some(301),
             redirect: Some(b"http://www.weibo.com/login.php?lang=en-us"),
-            length: 207,
+            length: Some(207),
             ..HttpFields::default()
         },
     };
@@ -233,7 +233,7 @@ fn http_connect_with_port_no_pcap_cnt() {
             http_method: Some(b"CONNECT"),
             protocol: Some(b"HTTP/1.1"),
             status: Some(200),
-            length: 0,
+            length: Some(0),
             ..HttpFields::default()
         },
     };
@@ -248,7 +248,7 @@ fn http_bytes_and_content_range_forms() {
         http: HttpFields {
             url: Some(b"/a\xe9\"\x01"),
             content_range: Some(ContentRange::parse(b"bytes */100")),
-            length: 0,
+            length: Some(0),
             ..HttpFields::default()
         },
     };
@@ -945,7 +945,7 @@ fn writer_methods_write_one_line_each() {
         let v: serde_json::Value = serde_json::from_str(l).unwrap();
         assert_eq!(v["event_type"], et);
     }
-    assert!(lines[0].ends_with(r#""tx_id":0,"http":{"length":0}}"#));
+    assert!(lines[0].ends_with(r#""tx_id":0,"http":{}}"#));
 }
 
 /// Each reference line is a real record of the reference outputs (checked

@@ -254,7 +254,7 @@ fn app_event_keys_exist_in_eve_schema() {
             protocol: Some(b),
             status: Some(200),
             redirect: Some(b),
-            length: 1,
+            length: Some(1),
         },
     };
     let san = vec!["x".to_string()];

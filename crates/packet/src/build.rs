@@ -1,4 +1,5 @@
 //! Test-frame builder: Ethernet (optionally VLAN-tagged) or raw-IP frames
+//! (and PPP or Cisco HDLC framing around a bare IP packet: [`ppp`], [`chdlc`])
 //! carrying IPv4/IPv6 with TCP, UDP or ICMP, with correct lengths and
 //! checksums. Used by tests across the workspace and the demo capture
 //! generator; not on any hot path (it allocates).
@@ -450,4 +451,32 @@ pub fn icmp_v4_echo(src: Ipv4Addr, dst: Ipv4Addr, id: u16, seq: u16, payload: &[
 /// Ethernet/IPv6/ICMPv6 echo request.
 pub fn icmp_v6_echo(src: Ipv6Addr, dst: Ipv6Addr, id: u16, seq: u16, payload: &[u8]) -> Vec<u8> {
     Builder::default().icmp_echo(src.into(), dst.into(), id, seq, payload)
+}
+
+/// A PPP frame (DLT 9) around a bare IPv4 or IPv6 packet: address and
+/// control bytes `ff 03`, then the 2-byte protocol field.
+pub fn ppp(ip: &[u8]) -> Vec<u8> {
+    let proto = if ip.first().is_some_and(|b| b >> 4 == 6) {
+        crate::ppp::PPP_IPV6
+    } else {
+        crate::ppp::PPP_IPV4
+    };
+    let mut f = vec![0xff, 0x03];
+    f.extend_from_slice(&proto.to_be_bytes());
+    f.extend_from_slice(ip);
+    f
+}
+
+/// A Cisco HDLC frame (DLT 104, unicast address) around a bare IPv4 or
+/// IPv6 packet.
+pub fn chdlc(ip: &[u8]) -> Vec<u8> {
+    let ethertype = if ip.first().is_some_and(|b| b >> 4 == 6) {
+        ETHERTYPE_IPV6
+    } else {
+        ETHERTYPE_IPV4
+    };
+    let mut f = vec![0x0f, 0x00];
+    f.extend_from_slice(&ethertype.to_be_bytes());
+    f.extend_from_slice(ip);
+    f
 }

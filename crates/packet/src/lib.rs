@@ -28,6 +28,7 @@
 #![warn(missing_docs)]
 
 pub mod build;
+pub mod chdlc;
 pub mod checksum;
 pub mod events;
 pub mod icmp;
@@ -35,6 +36,7 @@ pub mod ipv4;
 pub mod ipv6;
 pub mod link;
 pub mod nsh;
+pub mod ppp;
 pub mod tcp;
 pub mod udp;
 pub mod vlan;

@@ -1,6 +1,8 @@
 //! Link layers: [`LinkType`] (from pcap DLT numbers) and the decoders for
 //! Ethernet, Linux cooked capture v1/v2, BSD loopback (NULL and LOOP) and
 //! raw IP. Each finds the ethertype and hands the rest to VLAN or L3.
+//! PPP and Cisco HDLC have their own modules ([`crate::ppp`],
+//! [`crate::chdlc`]).
 
 use crate::{be16, decode_ethertype, vlan, DecodeEvent, DecodeOptions, Packet};
 
@@ -36,6 +38,10 @@ pub enum LinkType {
     Null,
     /// OpenBSD loopback, address family in network byte order (DLT 108).
     Loop,
+    /// PPP (DLT 9).
+    Ppp,
+    /// Cisco HDLC (DLT 104).
+    CiscoHdlc,
 }
 
 impl LinkType {
@@ -44,6 +50,8 @@ impl LinkType {
         Some(match dlt {
             0 => LinkType::Null,
             1 => LinkType::Ethernet,
+            9 => LinkType::Ppp,
+            104 => LinkType::CiscoHdlc,
             12 | 14 | 101 => LinkType::RawIp,
             108 => LinkType::Loop,
             113 => LinkType::LinuxSll,
@@ -59,7 +67,9 @@ impl LinkType {
         match self {
             LinkType::Null => 0,
             LinkType::Ethernet => 1,
+            LinkType::Ppp => 9,
             LinkType::RawIp => 101,
+            LinkType::CiscoHdlc => 104,
             LinkType::Loop => 108,
             LinkType::LinuxSll => 113,
             LinkType::Ipv4 => 228,
@@ -114,6 +124,8 @@ pub(crate) fn decode<'a>(p: &mut Packet<'a>, frame: &'a [u8], opts: &DecodeOptio
             vlan::dispatch(p, be16(frame, 0), &frame[20..], opts);
         }
         LinkType::Null | LinkType::Loop => loopback(p, frame, opts),
+        LinkType::Ppp => crate::ppp::decode(p, frame, opts),
+        LinkType::CiscoHdlc => crate::chdlc::decode(p, frame, opts),
     }
 }
 

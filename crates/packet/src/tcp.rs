@@ -195,11 +195,13 @@ fn parse_options<'a>(p: &mut Packet<'_>, mut o: &'a [u8]) -> TcpOptions<'a> {
                 len == 2
             }
             opt::SACK => {
-                let ok = (10..=34).contains(&len) && (len - 2) % 8 == 0;
-                if ok {
+                // an empty SACK (length 2) carries no blocks but is
+                // accepted, as Suricata does
+                let blocks = (10..=34).contains(&len) && (len - 2) % 8 == 0;
+                if blocks {
                     out.sack = Some(body);
                 }
-                ok
+                blocks || len == 2
             }
             opt::TS => {
                 let ok = len == 10;

@@ -437,6 +437,12 @@ fn tcp_anomalies() {
     let sack = dec(&f);
     assert_eq!(sack.tcp.as_ref().unwrap().options.sack_blocks(), 1);
     assert!(sack.events.is_empty());
+    // an empty SACK option (length 2) is tolerated, a length-3 one is not
+    let f = opt(&[1, 1, 5, 2]);
+    let empty = dec(&f);
+    assert!(empty.events.is_empty(), "{:?}", events(&empty));
+    assert_eq!(empty.tcp.as_ref().unwrap().options.sack_blocks(), 0);
+    assert!(dec(&opt(&[5, 3, 0, 1])).has_event(E::TcpOptInvalidLen));
 }
 
 #[test]
@@ -521,6 +527,91 @@ fn other_link_types() {
 }
 
 #[test]
+fn ppp_links() {
+    let ip4 = Builder::new()
+        .raw_ip()
+        .udp(A4.into(), B4.into(), 1, 2, b"r");
+    let ip6 = Builder::new()
+        .raw_ip()
+        .udp(A6.into(), B6.into(), 1, 2, b"r");
+    // address/control and a 2-byte protocol
+    let f = build::ppp(&ip4);
+    let p = decode(LinkType::Ppp, &f, &CHECK);
+    assert_eq!((p.payload, p.src_ip()), (&b"r"[..], Some(IpAddr::V4(A4))));
+    assert!(p.events.is_empty());
+    let f = build::ppp(&ip6);
+    let p = decode(LinkType::Ppp, &f, &CHECK);
+    assert_eq!((p.payload, p.dst_ip()), (&b"r"[..], Some(IpAddr::V6(B6))));
+    // protocol field compressed to one byte, no address/control
+    for (proto, ip) in [(0x21u8, &ip4), (0x57, &ip6)] {
+        let mut f = vec![proto];
+        f.extend_from_slice(ip);
+        let p = decode(LinkType::Ppp, &f, &CHECK);
+        assert_eq!(p.payload, b"r");
+        assert!(p.events.is_empty());
+    }
+    // 2-byte protocol without address/control
+    let mut f = vec![0x00, 0x21];
+    f.extend_from_slice(&ip4);
+    assert_eq!(decode(LinkType::Ppp, &f, &CHECK).payload, b"r");
+    // anomalies
+    assert_eq!(
+        events(&decode(LinkType::Ppp, &[0xff, 0x03], &CHECK)),
+        ["ppp.pkt_too_small"]
+    );
+    assert_eq!(
+        events(&decode(
+            LinkType::Ppp,
+            &[0xff, 0x03, 0x00, 0x21, 0x45],
+            &CHECK
+        )),
+        ["ppp.ip4_pkt_too_small"]
+    );
+    assert_eq!(
+        events(&decode(LinkType::Ppp, &[0x57, 0x60, 0, 0], &CHECK)),
+        ["ppp.ip6_pkt_too_small"]
+    );
+    let lcp = decode(LinkType::Ppp, &[0xff, 0x03, 0xc0, 0x21, 1, 1, 0, 4], &CHECK);
+    assert_eq!(events(&lcp), ["ppp.unsup_proto"]);
+    assert!(lcp.ipv4.is_none());
+    assert_eq!(
+        events(&decode(LinkType::Ppp, &[0xff, 0x03, 0x12, 0x34, 0], &CHECK)),
+        ["ppp.wrong_type"]
+    );
+}
+
+#[test]
+fn cisco_hdlc_link() {
+    let ip4 = Builder::new()
+        .raw_ip()
+        .tcp(A4.into(), B4.into(), 1, 80, 7, 0, tcp_flags::SYN, b"x");
+    let ip6 = Builder::new()
+        .raw_ip()
+        .udp(A6.into(), B6.into(), 1, 2, b"r");
+    let f = build::chdlc(&ip4);
+    let p = decode(LinkType::CiscoHdlc, &f, &CHECK);
+    assert_eq!(p.dst_port(), Some(80));
+    assert_eq!(p.ethertype, Some(0x0800));
+    assert!(p.events.is_empty());
+    let f = build::chdlc(&ip6);
+    let p = decode(LinkType::CiscoHdlc, &f, &CHECK);
+    assert_eq!(p.payload, b"r");
+    // broadcast address, unknown ethertype, too short
+    let mut f = build::chdlc(&ip4);
+    f[0] = 0x8f;
+    assert_eq!(decode(LinkType::CiscoHdlc, &f, &CHECK).dst_port(), Some(80));
+    f[2..4].copy_from_slice(&0x1234u16.to_be_bytes());
+    assert_eq!(
+        events(&decode(LinkType::CiscoHdlc, &f, &CHECK)),
+        ["ethernet.unknown_ethertype"]
+    );
+    assert_eq!(
+        events(&decode(LinkType::CiscoHdlc, &[0x0f, 0], &CHECK)),
+        ["chdlc.pkt_too_small"]
+    );
+}
+
+#[test]
 fn dlt_mapping() {
     for (dlt, l) in [
         (0, LinkType::Null),
@@ -532,6 +623,8 @@ fn dlt_mapping() {
         (228, LinkType::Ipv4),
         (229, LinkType::Ipv6),
         (276, LinkType::LinuxSll2),
+        (9, LinkType::Ppp),
+        (104, LinkType::CiscoHdlc),
     ] {
         assert_eq!(LinkType::from_dlt(dlt), Some(l));
         assert_eq!(LinkType::from_dlt(l.dlt()), Some(l));

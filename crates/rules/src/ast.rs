@@ -540,6 +540,21 @@ pub enum RuleOption {
     TlsCertValid,
     /// `dns.opcode`
     DnsOpcode(IntCmp),
+    /// `dns.rcode` (a number or a response code name such as `NXDOMAIN`)
+    DnsRcode(IntCmp),
+    /// `dns.rrtype` (a number or a record type name such as `MX`)
+    DnsRrtype(IntCmp),
+    /// The legacy certificate keywords `tls.subject:"..."` and
+    /// `tls.issuerdn:"..."`: a case-sensitive substring test on the
+    /// certificate's subject or issuer (`buffer`), optionally negated.
+    TlsCertField {
+        /// [`Buffer::TlsCertSubject`] or [`Buffer::TlsCertIssuer`].
+        buffer: Buffer,
+        /// `!` before the value.
+        negated: bool,
+        /// The text looked for.
+        value: Vec<u8>,
+    },
 
     // ----- events -----
     /// `decode-event:name` (name kept as written, e.g. `ipv4.trunc_pkt`).

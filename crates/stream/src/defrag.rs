@@ -7,8 +7,11 @@
 //! (Suricata's `defrag` host policies), counted, and reported as
 //! `ipv4.frag_overlap` / `ipv6.frag_overlap`. When the first fragment, the
 //! last fragment and everything between are present, the datagram is
-//! rebuilt as a complete IP packet (a fresh `Vec<u8>`; this is rare) for
-//! the pipeline to decode again with `LinkType::RawIp`:
+//! rebuilt as a complete frame (a fresh `Vec<u8>`; this is rare): the first
+//! fragment's link-layer bytes (Ethernet, VLAN tags, PPP, ...) followed by
+//! the IP packet, so the pipeline decodes it again with the capture's link
+//! type and alerts on it log the frame as it would have been on the wire.
+//! The IP packet is:
 //! - IPv4: the first fragment's header with total length set, MF and the
 //!   offset cleared (DF kept) and the checksum recomputed;
 //! - IPv6: the first fragment's unfragmentable part (fixed header and the
@@ -172,6 +175,9 @@ pub struct Fragment<'a> {
     pub header: &'a [u8],
     /// IPv4: the protocol. IPv6: the fragment header's next header.
     pub next_header: u8,
+    /// The frame's bytes before the IP header (link layer and VLAN tags;
+    /// empty for raw IP). Only the first fragment's is used.
+    pub link: &'a [u8],
 }
 
 impl<'a> Fragment<'a> {
@@ -187,6 +193,7 @@ impl<'a> Fragment<'a> {
                 return None;
             }
             return Some(Fragment {
+                link: link_prefix(p.frame, h.header)?,
                 key: FragKey {
                     src: h.src,
                     dst: h.dst,
@@ -228,8 +235,15 @@ impl<'a> Fragment<'a> {
             data,
             header: &hdr[..frag_at],
             next_header: hdr[frag_at],
+            link: link_prefix(p.frame, hdr)?,
         })
     }
+}
+
+/// The bytes of `frame` before `ip`, a slice of it.
+fn link_prefix<'a>(frame: &'a [u8], ip: &[u8]) -> Option<&'a [u8]> {
+    let at = (ip.as_ptr() as usize).checked_sub(frame.as_ptr() as usize)?;
+    frame.get(..at)
 }
 
 /// Length of the IPv6 extension header of type `nh` starting `h`.
@@ -331,11 +345,28 @@ impl std::ops::BitOrAssign for DefragEvents {
     }
 }
 
+/// A rebuilt datagram: the first fragment's link-layer bytes followed by
+/// the complete IP packet.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reassembled {
+    /// The whole frame, to decode with the capture's link type.
+    pub frame: Vec<u8>,
+    /// Length of the link-layer prefix of `frame`.
+    pub link_len: usize,
+}
+
+impl Reassembled {
+    /// The IP packet (the frame without its link-layer prefix).
+    pub fn ip(&self) -> &[u8] {
+        &self.frame[self.link_len..]
+    }
+}
+
 /// The result of inserting one fragment.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DefragOutcome {
-    /// The complete datagram (an IP packet), when this fragment completed it.
-    pub datagram: Option<Vec<u8>>,
+    /// The complete datagram, when this fragment completed it.
+    pub datagram: Option<Reassembled>,
     /// Anomalies this fragment raised.
     pub events: DefragEvents,
 }
@@ -367,7 +398,11 @@ pub struct DefragStats {
 struct Tracker {
     buf: Vec<u8>,
     cov: Coverage,
+    /// The first fragment's link-layer bytes followed by its IP header
+    /// (IPv6: the unfragmentable part).
     header: Option<Vec<u8>>,
+    /// Length of the link-layer part of `header`.
+    link_len: usize,
     next_header: u8,
     total: Option<u64>,
     created: i64,
@@ -479,6 +514,7 @@ impl Defragmenter {
             buf: Vec::new(),
             cov: Coverage::default(),
             header: None,
+            link_len: 0,
             next_header: 0,
             total: None,
             created: now.secs,
@@ -500,7 +536,11 @@ impl Defragmenter {
             t.total = Some(end);
         }
         if start == 0 && t.header.is_none() {
-            t.header = Some(frag.header.to_vec());
+            let mut h = Vec::with_capacity(frag.link.len() + frag.header.len());
+            h.extend_from_slice(frag.link);
+            h.extend_from_slice(frag.header);
+            t.header = Some(h);
+            t.link_len = frag.link.len();
             t.next_header = frag.next_header;
         }
         let o = t.cov.insert(self.rule, start, frag.data, &mut t.buf, 0);
@@ -534,12 +574,16 @@ impl Defragmenter {
     }
 }
 
-/// Rebuilds the datagram; `None` when it would exceed 65535 bytes.
-fn build(t: &Tracker, total: usize, v6: bool) -> Option<Vec<u8>> {
-    let hdr = t.header.as_deref()?;
+/// Rebuilds the datagram behind the first fragment's link-layer bytes;
+/// `None` when it would exceed 65535 bytes.
+fn build(t: &Tracker, total: usize, v6: bool) -> Option<Reassembled> {
+    let prefix = t.header.as_deref()?;
+    let link_len = t.link_len;
+    let hdr = prefix.get(link_len..)?;
     let data = &t.buf[..total];
-    let mut d = Vec::with_capacity(hdr.len() + total);
-    d.extend_from_slice(hdr);
+    let mut frame = Vec::with_capacity(prefix.len() + total);
+    frame.extend_from_slice(prefix);
+    let d = &mut frame[link_len..];
     if v6 {
         if hdr.len() < 40 {
             return None;
@@ -569,11 +613,11 @@ fn build(t: &Tracker, total: usize, v6: bool) -> Option<Vec<u8>> {
         d[7] = 0;
         d[10] = 0;
         d[11] = 0;
-        let c = checksum::checksum(&d);
+        let c = checksum::checksum(d);
         d[10..12].copy_from_slice(&c.to_be_bytes());
     }
-    d.extend_from_slice(data);
-    Some(d)
+    frame.extend_from_slice(data);
+    Some(Reassembled { frame, link_len })
 }
 
 #[cfg(test)]
@@ -633,8 +677,12 @@ mod tests {
             .collect()
     }
 
-    fn check_udp(datagram: &[u8], payload: &[u8]) {
-        let p = decode(LinkType::RawIp, datagram, &OPTS);
+    /// The rebuilt frame keeps the fragments' Ethernet header and decodes
+    /// as the original UDP datagram.
+    fn check_udp(r: &Reassembled, payload: &[u8]) {
+        assert_eq!(r.link_len, 14);
+        assert_eq!(r.ip(), &r.frame[14..]);
+        let p = decode(LinkType::Ethernet, &r.frame, &OPTS);
         assert!(!p.is_fragment());
         assert!(
             !p.has_bad_checksum(),
@@ -684,7 +732,7 @@ mod tests {
             done = feed(&mut d, f, 5).datagram;
         }
         let dgram = done.expect("complete");
-        let p = decode(LinkType::RawIp, &dgram, &OPTS);
+        let p = decode(LinkType::RawIp, dgram.ip(), &OPTS);
         assert!(p.ipv6.as_ref().unwrap().ext.fragment.is_none());
         check_udp(&dgram, &data);
     }
@@ -716,7 +764,8 @@ mod tests {
             let frag = Fragment::from_packet(&p).expect("fragment");
             assert_eq!(frag.header.len(), 48);
             if let Some(out) = d.insert(&frag, ts(0)).datagram {
-                let p = decode(LinkType::RawIp, &out, &OPTS);
+                assert_eq!(out.link_len, 0);
+                let p = decode(LinkType::RawIp, &out.frame, &OPTS);
                 assert!(p.ipv6.as_ref().unwrap().ext.hop_by_hop);
                 assert_eq!(p.payload, b"hello fragments!");
                 return;
@@ -747,7 +796,7 @@ mod tests {
         let dgram = send(&mut d, 6, &unit(b'z', 1), false)
             .datagram
             .expect("complete");
-        let p = decode(LinkType::RawIp, &dgram, &OPTS);
+        let p = decode(LinkType::RawIp, dgram.ip(), &OPTS);
         assert!(!p.has_bad_checksum());
         p.payload.chunks(8).map(|c| c[0] as char).collect()
     }

@@ -18,7 +18,7 @@ pub mod tcp;
 pub use budget::MemBudget;
 pub use defrag::{
     DefragConfig, DefragEvents, DefragOutcome, DefragPolicy, DefragStats, Defragmenter, FragKey,
-    Fragment,
+    Fragment, Reassembled,
 };
 pub use tcp::{
     Gap, OverlapPolicy, Ready, Reassembler, ReassemblyConfig, ReassemblyStats, StreamEvents,

@@ -279,9 +279,11 @@ pub struct ReassemblyStats {
     pub overlaps_different_data: u64,
     /// Segments entirely within already delivered data.
     pub retransmissions: u64,
-    /// Holes skipped.
+    /// Holes skipped that were known to be lost: acknowledged by the
+    /// peer, or followed by too much buffered data (holes skipped only
+    /// because the stream closed are not counted).
     pub gaps: u64,
-    /// Bytes skipped in holes.
+    /// Bytes skipped in those holes.
     pub gap_bytes: u64,
     /// Bytes not buffered because they lay past the depth.
     pub depth_bytes: u64,
@@ -677,8 +679,14 @@ impl Reassembler {
                     offset: self.delivered,
                     len: to - self.delivered,
                 });
-                self.stats.gaps += 1;
-                self.stats.gap_bytes += to - self.delivered;
+                // A hole skipped only because the stream closed, with
+                // nothing acknowledged past its start, is not known to be
+                // lost: it is reported but not counted (Suricata's
+                // `tcp.reassembly_gap` neither).
+                if !self.closed || self.acked > self.delivered {
+                    self.stats.gaps += 1;
+                    self.stats.gap_bytes += to - self.delivered;
+                }
                 self.delivered = to;
                 self.window_floor = to;
                 let buf_end = self.buf_base + self.buf.len() as u64;
@@ -1125,6 +1133,23 @@ mod tests {
         assert_eq!(out, b"late");
         assert_eq!(gaps, vec![Gap { offset: 0, len: 10 }]);
         assert!(s.to_client.is_closed() && s.to_server.is_closed());
+        // never acknowledged: reported to the parser, not counted as lost
+        assert_eq!(s.to_client.stats().gaps, 0);
+    }
+
+    #[test]
+    fn hole_acknowledged_before_rst_is_counted() {
+        let mut s = TcpStreams::new(cfg(), None);
+        s.segment(true, 0, 0, SYN, b"");
+        s.segment(false, 50, 1, SYN | ACK, b"");
+        s.segment(true, 1, 51, ACK, b"abcd");
+        s.segment(true, 9, 51, ACK, b"ijkl");
+        // the server acknowledges past the hole, then resets
+        s.segment(false, 51, 13, ACK | flags::RST, b"");
+        let (out, gaps) = drain(&mut s.to_server);
+        assert_eq!(out, b"abcdijkl");
+        assert_eq!(gaps, vec![Gap { offset: 4, len: 4 }]);
+        assert_eq!(s.to_server.stats().gaps, 1);
     }
 
     #[test]

@@ -78,7 +78,7 @@ pub fn http_record<'a>(
             protocol: f.protocol,
             status: f.status,
             redirect: f.redirect,
-            length: f.length,
+            length: Some(f.length),
         },
     }
 }
@@ -121,6 +121,19 @@ pub fn fileinfo_record<'a>(
             tx_id: tx.id(),
         },
     }
+}
+
+/// Keeps only the basic fields of an `http` object (hostname, port, url,
+/// user agent), as Suricata logs `http` records without `extended: yes`.
+/// Alerts' `http` objects always carry every field.
+pub fn http_basic_only(h: &mut HttpFields<'_>) {
+    *h = HttpFields {
+        hostname: h.hostname,
+        http_port: h.http_port,
+        url: h.url,
+        http_user_agent: h.http_user_agent,
+        ..HttpFields::default()
+    };
 }
 
 /// The EVE `tls` record of a flow's TLS session (TLS records carry no

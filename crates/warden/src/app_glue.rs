@@ -9,9 +9,9 @@ use std::sync::Arc;
 
 use warden_app::detect_proto::{probe_udp, AppProtoKind, Detection, TcpDetector, PROBE_DEPTH};
 use warden_app::dns::{DnsState, DnsTransaction};
-use warden_app::http::{HttpConfig, HttpParser, HttpTx};
-use warden_app::tls::TlsState;
-use warden_detect::{AppLayer, AppTx};
+use warden_app::http::{HttpConfig, HttpEvent, HttpParser, HttpTx};
+use warden_app::tls::{TlsEvent, TlsState};
+use warden_detect::{AppLayer, AppTx, TxValue};
 use warden_rules::Buffer;
 use warden_stream::{MemBudget, ReassemblyConfig, TcpStreams};
 
@@ -32,6 +32,11 @@ pub struct FlowApp {
     /// Transactions below this id are finished: inspected in their final
     /// state, logged and freed.
     pub finished_below: u64,
+    /// DNS messages below this id, per direction of travel (index 0: to
+    /// server), have been inspected. A message is inspected by the next
+    /// packet of its own direction: over TCP it is parsed when the other
+    /// side acknowledges it.
+    pub dns_inspected_below: [u64; 2],
     /// The TLS parser made progress since the last inspection from each
     /// direction (index 0: to server).
     pub tls_dirty: [bool; 2],
@@ -109,6 +114,7 @@ impl FlowApp {
             },
             done: Vec::new(),
             finished_below: 0,
+            dns_inspected_below: [0; 2],
             tls_dirty: [false; 2],
             http_seen: Vec::new(),
             raw: Default::default(),
@@ -319,33 +325,43 @@ impl AppTx for HttpView<'_> {
     fn urilen(&self, raw: bool) -> Option<u64> {
         self.tx.urilen(raw).map(|n| n as u64)
     }
+
+    fn has_event(&self, name: &str) -> bool {
+        HttpEvent::from_name(name).is_some_and(|e| self.tx.has_event(e))
+    }
 }
 
-/// A TLS session's handshake as the engine sees it.
-pub struct TlsView<'a>(pub &'a TlsState);
+/// A TLS session's handshake as the engine sees it from one direction:
+/// the certificate, random and ALPN buffers are those the side sending in
+/// that direction presented (to the server: the client's).
+pub struct TlsView<'a> {
+    pub state: &'a TlsState,
+    pub to_server: bool,
+}
 
 impl AppTx for TlsView<'_> {
     fn each(&self, b: Buffer, f: &mut dyn FnMut(&[u8]) -> bool) -> bool {
-        let t = self.0;
+        let t = self.state;
+        let (chain, cert) = t.chain(self.to_server);
         let v = match b {
             Buffer::TlsSni => t.sni(),
-            Buffer::TlsCertSubject => t.cert_subject(),
-            Buffer::TlsCertIssuer => t.cert_issuer(),
-            Buffer::TlsCertSerial => t.cert_serial(),
-            Buffer::TlsCertFingerprint => t.cert_fingerprint(),
+            Buffer::TlsCertSubject => cert.map(|c| c.subject.as_bytes()),
+            Buffer::TlsCertIssuer => cert.map(|c| c.issuer.as_bytes()),
+            Buffer::TlsCertSerial => cert.map(|c| c.serial.as_bytes()),
+            Buffer::TlsCertFingerprint => cert.map(|c| c.fingerprint.as_bytes()),
+            Buffer::TlsRandom => t.random(self.to_server),
+            Buffer::TlsRandomTime => t.random_time(self.to_server),
+            Buffer::TlsRandomBytes => t.random_bytes(self.to_server),
             Buffer::Ja3Hash => t.ja3_hash(),
             Buffer::Ja3String => t.ja3_string(),
             Buffer::Ja3sHash => t.ja3s_hash(),
             Buffer::Ja3sString => t.ja3s_string(),
             Buffer::Ja4Hash => t.ja4_hash(),
-            Buffer::TlsCerts => {
-                for c in t.certs() {
-                    if f(c) {
-                        return true;
-                    }
-                }
-                return false;
+            Buffer::TlsCerts => return chain.iter().any(|c| f(c)),
+            Buffer::TlsSubjectAltName => {
+                return cert.is_some_and(|c| c.subject_alt_names.iter().any(|n| f(n.as_bytes())))
             }
+            Buffer::TlsAlpn => return t.alpns(self.to_server).iter().any(|a| f(a)),
             _ => None,
         };
         v.is_some_and(f)
@@ -354,36 +370,52 @@ impl AppTx for TlsView<'_> {
     fn urilen(&self, _raw: bool) -> Option<u64> {
         None
     }
+
+    fn has_event(&self, name: &str) -> bool {
+        TlsEvent::from_name(name).is_some_and(|e| self.state.events().contains(&e))
+    }
 }
 
-/// One DNS message as the engine sees it.
+/// Whether warden's parsers raise the `app-layer-event` `name` (the part
+/// after `<proto>.`) for `app`: the catalogue the engine checks rules
+/// against, so a rule waiting for an event no parser raises is reported,
+/// not loaded to never fire.
+pub fn known_app_event(app: AppLayer, name: &str) -> bool {
+    match app {
+        AppLayer::Http => HttpEvent::from_name(name).is_some(),
+        AppLayer::Tls => TlsEvent::from_name(name).is_some(),
+        _ => false,
+    }
+}
+
+/// One DNS message as the engine sees it, in the direction it travelled
+/// (`dns.query` and `dns.response.rrname` exist only in one direction).
 pub struct DnsView<'a>(pub &'a DnsTransaction);
 
 impl AppTx for DnsView<'_> {
     fn each(&self, b: Buffer, f: &mut dyn FnMut(&[u8]) -> bool) -> bool {
         let t = self.0;
         match b {
-            Buffer::DnsQuery | Buffer::DnsQueryName | Buffer::DnsQueriesRrname => {
-                for q in t.queries() {
-                    if f(q) {
-                        return true;
-                    }
-                }
-                false
-            }
-            Buffer::DnsAnswerName | Buffer::DnsAnswersRrname => {
-                for a in t.answer_names() {
-                    if f(a) {
-                        return true;
-                    }
-                }
-                false
-            }
+            Buffer::DnsQuery => t.to_server && t.queries().any(f),
+            Buffer::DnsQueryName | Buffer::DnsQueriesRrname => t.queries().any(f),
+            Buffer::DnsAnswerName | Buffer::DnsAnswersRrname => t.answer_names().any(f),
+            Buffer::DnsAuthoritiesRrname => t.authority_names().any(f),
+            Buffer::DnsAdditionalsRrname => t.additional_names().any(f),
+            Buffer::DnsResponseRrname => !t.to_server && t.each_name(f),
             _ => false,
         }
     }
 
     fn urilen(&self, _raw: bool) -> Option<u64> {
         None
+    }
+
+    fn each_value(&self, v: TxValue, f: &mut dyn FnMut(u64) -> bool) -> bool {
+        let t = self.0;
+        match v {
+            TxValue::DnsOpcode => f(u64::from(t.opcode())),
+            TxValue::DnsRcode => f(u64::from(t.rcode())),
+            TxValue::DnsRrtype => t.rrtypes().any(|r| f(u64::from(r))),
+        }
     }
 }

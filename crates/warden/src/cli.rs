@@ -1,5 +1,5 @@
 //! Command line: Suricata's and Snort's habits (`-r`, `-S`, `-s`, `-l`,
-//! `-c`, `-k`, `-v`, `--set`, `--runmode`, `-T`), so existing scripts run.
+//! `-c`, `-k`, `-v`, `--set`, `--runmode`, `-T`, `-i`, `-Q`), so existing scripts run.
 
 use std::path::PathBuf;
 
@@ -74,6 +74,28 @@ pub struct Cli {
     /// are written).
     #[arg(long = "simulate-ips")]
     pub simulate_ips: bool,
+
+    /// Account per-rule verification cost: the ten most expensive rules
+    /// are printed at the end, every checked rule goes to
+    /// `rule_perf.json` in the log folder.
+    #[arg(long = "profile-rules")]
+    pub profile_rules: bool,
+
+    /// Live capture on interfaces: `-i eth0` watches (IDS), `-Q -i
+    /// eth0:eth1` bridges the pair inline (repeatable, or comma separated).
+    #[arg(short = 'i', value_name = "IFACE|A:B", action = ArgAction::Append)]
+    pub interfaces: Vec<String>,
+
+    /// Inline mode (IPS): with `-i A:B`, frames are forwarded between the
+    /// pair only when the rules allow; drop and reject rules block.
+    #[arg(short = 'Q')]
+    pub inline: bool,
+
+    /// With -Q: keep traffic flowing when the engine dies. A small
+    /// supervisor runs the engine as a child process and joins each pair
+    /// in the kernel (tc mirred redirect) whenever no engine is up.
+    #[arg(long = "fail-open")]
+    pub fail_open: bool,
 
     /// Test the configuration and rules, then exit (non-zero on errors).
     #[arg(short = 'T')]

@@ -51,6 +51,10 @@ pub struct EveOptions {
     pub inline: bool,
     /// `http`, `tls`, `dns` records.
     pub http: bool,
+    /// `http: extended: yes`: `http` records carry every field, not only
+    /// hostname, port, url and user agent (on without a config, as in
+    /// Suricata's default configuration).
+    pub http_extended: bool,
     pub tls: bool,
     pub dns: bool,
     /// `fileinfo` records (the `files` type).
@@ -67,6 +71,7 @@ impl Default for EveOptions {
             verdict: false,
             inline: false,
             http: true,
+            http_extended: true,
             tls: true,
             dns: true,
             files: true,
@@ -243,6 +248,7 @@ impl Config {
         };
         opts.flow = false;
         opts.http = false;
+        opts.http_extended = false;
         opts.tls = false;
         opts.dns = false;
         opts.files = false;
@@ -260,6 +266,12 @@ impl Config {
                 Value::Mapping(m) => {
                     for k in m.keys().filter_map(Value::as_str) {
                         named(k);
+                    }
+                    if let Some(Value::Mapping(http)) = m.get("http") {
+                        opts.http_extended = http
+                            .get("extended")
+                            .and_then(scalar_text)
+                            .is_some_and(|v| matches!(v.as_str(), "yes" | "true" | "on"));
                     }
                     if let Some(Value::Mapping(alert)) = m.get("alert") {
                         let flag = |k: &str| {
@@ -431,7 +443,33 @@ mod tests {
         );
         let o = Config::load(&p).unwrap().eve_options();
         assert!(o.payload && o.payload_printable && !o.packet && !o.flow);
+        assert!(
+            o.http && !o.http_extended,
+            "a bare `- http` is not extended"
+        );
         assert_eq!(Config::default().eve_options(), EveOptions::default());
+        assert!(EveOptions::default().http_extended);
+        let p = write(
+            &dir,
+            "ext.yaml",
+            "outputs:
+  - eve-log:
+      types:
+        - http:
+            extended: yes
+",
+        );
+        assert!(Config::load(&p).unwrap().eve_options().http_extended);
+        let p = write(
+            &dir,
+            "noext.yaml",
+            "outputs:
+  - eve-log:
+      types:
+        - http:
+",
+        );
+        assert!(!Config::load(&p).unwrap().eve_options().http_extended);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

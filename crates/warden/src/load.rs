@@ -124,7 +124,12 @@ pub fn ruleset(cli: &Cli, cfg: &Config) -> Result<Loaded> {
     let vars = vars(cfg)?;
     let classes = classifications(cfg).context("classification")?;
     let source = load_rule_files(&files);
-    let (mut engine, report) = Engine::build(&source.rules, &vars, &classes);
+    let (mut engine, report) = Engine::build_with_events(
+        &source.rules,
+        &vars,
+        &classes,
+        &crate::app_glue::known_app_event,
+    );
     if let Some(f) = cfg.get_str("threshold-file") {
         let path = cfg.resolve(std::path::Path::new(&f));
         let text = std::fs::read_to_string(&path)

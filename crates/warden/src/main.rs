@@ -7,10 +7,16 @@
 
 mod app_eve;
 mod app_glue;
+mod app_stats;
 mod cli;
 mod config;
+mod failopen;
+mod live;
 mod load;
+mod profile;
+mod reject;
 mod run;
+mod verdict;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -38,14 +44,40 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
     if cli.test_config {
         return test_config(cli, &cfg);
     }
-    let Some(read) = &cli.read else {
-        anyhow::bail!(
-            "nothing to do: give a capture with -r (live capture arrives with the inline IPS work); see --help"
-        );
-    };
-    if !read.exists() {
-        anyhow::bail!("capture not found: {}", read.display());
+    let live = !cli.interfaces.is_empty();
+    if cli.inline && !live {
+        anyhow::bail!("-Q (inline) needs interface pairs: -Q -i eth0:eth1");
     }
+    if live && cli.read.is_some() {
+        anyhow::bail!("give either a capture (-r) or interfaces (-i), not both");
+    }
+    let ifaces = if live {
+        Some(live::parse_interfaces(&cli.interfaces, cli.inline)?)
+    } else {
+        None
+    };
+    if cli.fail_open {
+        if !cli.inline {
+            anyhow::bail!("--fail-open applies to the inline bridge: -Q -i A:B --fail-open");
+        }
+        if let (Some(i), false) = (&ifaces, failopen::is_engine_child()) {
+            return failopen::supervise(i);
+        }
+    }
+    let read = match (&cli.read, live) {
+        (Some(r), _) => {
+            if !r.exists() {
+                anyhow::bail!("capture not found: {}", r.display());
+            }
+            r.clone()
+        }
+        (None, true) => PathBuf::new(),
+        (None, false) => {
+            anyhow::bail!("nothing to do: give a capture with -r or interfaces with -i; see --help")
+        }
+    };
+    // verdicts are enforced inline (-Q) and when a capture simulates it
+    let ips = cli.simulate_ips || cli.inline;
     let loaded = load::ruleset(cli, &cfg)?;
     load::print_summary(&loaded, cli.verbose);
     if cli.verbose > 1 {
@@ -69,14 +101,14 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
         .or_else(|| cfg.get_str("default-log-dir").map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("."));
     let opts = run::RunOptions {
-        captures: read.clone(),
+        captures: read,
         log_dir,
         decode: DecodeOptions {
             checksum_validation: checksum != ChecksumMode::None,
         },
         flow,
         eve: crate::config::EveOptions {
-            inline: cli.simulate_ips,
+            inline: ips,
             ..cfg.eve_options()
         },
         verbose: cli.verbose,
@@ -86,16 +118,22 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
             .unwrap_or(15),
         // inline, stream bytes are inspected as they arrive (Suricata's
         // stream.inline: auto)
-        stream_inline: cfg.get_bool("stream.inline").unwrap_or(cli.simulate_ips),
-        ips: cli.simulate_ips,
+        stream_inline: cfg.get_bool("stream.inline").unwrap_or(ips),
+        ips,
+        // a live engine restarted (fail-open) keeps what it logged before
+        append_logs: live,
         reassembly_depth: cfg
             .get_size("stream.reassembly.depth")?
             .map_or(1 << 20, |d| d as u64),
         stream_memcap: cfg
             .get_size("stream.reassembly.memcap")?
             .unwrap_or(256 << 20),
+        profile_rules: cli.profile_rules,
     };
-    run::run(&opts, &loaded)?;
+    match &ifaces {
+        Some(i) => live::run(&opts, &loaded, i)?,
+        None => run::run(&opts, &loaded)?,
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use warden_capture::{open_captures, CaptureReader};
 use warden_detect::{
-    DetectState, Engine, FiredRule, PacketContext, SigAction, StreamWindow, TxContext,
+    DetectState, Engine, FiredRule, PacketContext, RuleProfile, SigAction, StreamWindow, TxContext,
 };
 use warden_flow::{Direction, Flow, FlowConfig, FlowTable, KeyInput};
 use warden_stream::{Defragmenter, Fragment, MemBudget, ReassemblyConfig};
@@ -44,6 +44,10 @@ pub struct RunOptions {
     pub reassembly_depth: u64,
     /// Memory all TCP reassembly may use (`stream.reassembly.memcap`).
     pub stream_memcap: usize,
+    /// `--profile-rules`: account per-rule verification cost.
+    pub profile_rules: bool,
+    /// Append to eve.json and fast.log instead of starting them afresh.
+    pub append_logs: bool,
 }
 
 /// Counters a run keeps for the stats event and the summary.
@@ -62,12 +66,19 @@ struct Counters {
     vlan: u64,
     vlan_qinq: u64,
     nsh: u64,
+    sll: u64,
+    sll2: u64,
+    ppp: u64,
+    chdlc: u64,
     defrag_reassembled: u64,
     reassembly_gaps: u64,
     ips_accepted: u64,
     ips_blocked: u64,
     ips_rejected: u64,
     alerts: u64,
+    /// Capture files that ended early on a damaged record.
+    capture_file_errors: u64,
+    app: crate::app_stats::AppStats,
     events: HashMap<&'static str, u64>,
     first_ts: Option<Timestamp>,
     last_ts: Timestamp,
@@ -90,7 +101,7 @@ type Fast = FastLogWriter<BufWriter<File>>;
 /// One worker: a flow table, the per-flow application state beside it,
 /// the defragmenter and the detection state, processing packets in
 /// capture order.
-struct Worker<'a> {
+pub(crate) struct Worker<'a> {
     opts: &'a RunOptions,
     engine: &'a Engine,
     state: DetectState,
@@ -105,45 +116,23 @@ struct Worker<'a> {
     fired_tx: Vec<Option<u64>>,
     eve: Eve,
     fast: Fast,
+    /// Decoding settings of the next frame (live mode turns checksum
+    /// validation off for frames whose checksum the NIC has yet to fill).
+    pub(crate) decode_opts: DecodeOptions,
+    /// Inline verdict of the last frame given to `wire_packet`.
+    pub(crate) last_verdict: crate::verdict::Verdict,
 }
 
-/// Runs the capture(s) through the engine. Returns an error after
-/// writing everything processed so far when a capture is unreadable.
+/// Runs the capture(s) through the engine. A capture that cannot be opened
+/// is an error (after writing everything processed so far); a damaged record
+/// ends its file with a warning and the run goes on.
 pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
-    std::fs::create_dir_all(&opts.log_dir)
-        .with_context(|| format!("cannot create log folder {}", opts.log_dir.display()))?;
-    let eve = EveWriter::new(create(&opts.log_dir.join("eve.json"))?);
-    let fast = FastLogWriter::new(create(&opts.log_dir.join("fast.log"))?);
     let started = Instant::now();
     let files = open_captures(&opts.captures);
     if files.is_empty() {
         anyhow::bail!("no capture files at {}", opts.captures.display());
     }
-    let mut w = Worker {
-        opts,
-        engine: &loaded.engine,
-        state: {
-            let mut st = DetectState::default();
-            st.alert_max = opts.packet_alert_max;
-            st
-        },
-        flows: FlowTable::new(opts.flow),
-        apps: HashMap::new(),
-        defrag: Defragmenter::new(Default::default()),
-        reassembly: ReassemblyConfig {
-            // IDS mode inspects what the receiver acknowledged, as
-            // Suricata does with stream.inline off
-            ack_gated: !opts.stream_inline,
-            depth: opts.reassembly_depth,
-            ..ReassemblyConfig::default()
-        },
-        stream_budget: Arc::new(MemBudget::new(opts.stream_memcap)),
-        c: Counters::default(),
-        fired: Vec::with_capacity(16),
-        fired_tx: Vec::with_capacity(16),
-        eve,
-        fast,
-    };
+    let mut w = Worker::new(opts, loaded)?;
     let mut failure: Option<anyhow::Error> = None;
     'files: for file in &files {
         let mut reader = match CaptureReader::open(file) {
@@ -158,8 +147,15 @@ pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
                 Ok(Some(raw)) => raw,
                 Ok(None) => break,
                 Err(e) => {
-                    failure = Some(anyhow::anyhow!("{e}"));
-                    break 'files;
+                    // A damaged record ends this file, not the run: what came
+                    // before it is processed and logged, later files are
+                    // read, and the exit status stays 0 as Suricata's does
+                    // (a capture cut off while being written is common).
+                    w.c.capture_file_errors += 1;
+                    eprintln!(
+                        "warden: warning: {e}; the packets before it were processed and logged"
+                    );
+                    continue 'files;
                 }
             };
             w.wire_packet(raw.link, raw.data, raw.orig_len, out_ts(raw.ts), raw.index)?;
@@ -175,9 +171,58 @@ pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
     }
 }
 
+impl<'a> Worker<'a> {
+    /// A worker writing `eve.json` and `fast.log` into the run's log
+    /// folder (created if needed).
+    pub(crate) fn new(opts: &'a RunOptions, loaded: &'a Loaded) -> Result<Worker<'a>> {
+        std::fs::create_dir_all(&opts.log_dir)
+            .with_context(|| format!("cannot create log folder {}", opts.log_dir.display()))?;
+        let open = |name: &str| {
+            let path = opts.log_dir.join(name);
+            if opts.append_logs {
+                append(&path)
+            } else {
+                create(&path)
+            }
+        };
+        let eve = EveWriter::new(open("eve.json")?);
+        let fast = FastLogWriter::new(open("fast.log")?);
+        Ok(Worker {
+            opts,
+            engine: &loaded.engine,
+            state: {
+                let mut st = DetectState::default();
+                st.alert_max = opts.packet_alert_max;
+                st.profile = opts
+                    .profile_rules
+                    .then(|| RuleProfile::new(loaded.engine.len()));
+                st
+            },
+            flows: FlowTable::new(opts.flow),
+            apps: HashMap::new(),
+            defrag: Defragmenter::new(Default::default()),
+            reassembly: ReassemblyConfig {
+                // IDS mode inspects what the receiver acknowledged, as
+                // Suricata does with stream.inline off
+                ack_gated: !opts.stream_inline,
+                depth: opts.reassembly_depth,
+                ..ReassemblyConfig::default()
+            },
+            stream_budget: Arc::new(MemBudget::new(opts.stream_memcap)),
+            c: Counters::default(),
+            fired: Vec::with_capacity(16),
+            fired_tx: Vec::with_capacity(16),
+            eve,
+            fast,
+            decode_opts: opts.decode,
+            last_verdict: crate::verdict::Verdict::Accept,
+        })
+    }
+}
+
 impl Worker<'_> {
     /// A frame from the capture: decode, count, defragment, process.
-    fn wire_packet(
+    pub(crate) fn wire_packet(
         &mut self,
         link: warden_packet::LinkType,
         data: &[u8],
@@ -187,8 +232,9 @@ impl Worker<'_> {
     ) -> Result<()> {
         self.c.first_ts.get_or_insert(ts);
         self.c.last_ts = ts;
+        self.last_verdict = crate::verdict::Verdict::Accept;
         let now = ns(ts);
-        let mut p = decode(link, data, &self.opts.decode);
+        let mut p = decode(link, data, &self.decode_opts);
         drop_invalid_ip_layer(&mut p);
         count_packet(&mut self.c, &p, orig_len.max(data.len() as u32));
         self.expire(now, ts)?;
@@ -202,9 +248,11 @@ impl Worker<'_> {
                             nanos: ts.nanos,
                         },
                     );
-                    for name in out.events.names(p.ipv6.is_some()) {
+                    let v6 = p.ipv6.is_some();
+                    for name in out.events.names(v6) {
                         *self.c.events.entry(name).or_insert(0) += 1;
                     }
+                    set_defrag_events(&mut p, out.events, v6);
                     out.datagram
                 }
                 None => None,
@@ -214,16 +262,17 @@ impl Worker<'_> {
         };
         self.process(&p, data.len(), ts, index)?;
         if let Some(dgram) = reassembled {
-            let mut inner = decode(warden_packet::LinkType::RawIp, &dgram, &self.opts.decode);
+            // the rebuilt frame keeps the first fragment's link header
+            let mut inner = decode(link, &dgram.frame, &self.decode_opts);
             drop_invalid_ip_layer(&mut inner);
             self.c.defrag_reassembled += 1;
-            self.process(&inner, dgram.len(), ts, index)?;
+            self.process(&inner, dgram.frame.len(), ts, index)?;
         }
         Ok(())
     }
 
     /// Writes flow records for flows that timed out at `now`.
-    fn expire(&mut self, now: i64, ts: Timestamp) -> Result<()> {
+    pub(crate) fn expire(&mut self, now: i64, ts: Timestamp) -> Result<()> {
         let mut ended: Vec<Flow> = Vec::new();
         self.flows.maybe_expire(now, |f| ended.push(f.clone()));
         for f in ended {
@@ -262,6 +311,7 @@ impl Worker<'_> {
                 h.on_close();
             }
             log_app_records(&mut self.eve, &self.opts.eve, a, &f, ts, None, true)?;
+            self.c.app.flow_ended(a, f.proto == 6);
         }
         if self.opts.eve.flow {
             let name = app.as_ref().map(app_proto_name);
@@ -394,11 +444,16 @@ impl Worker<'_> {
         if self.opts.ips && flow.flags & FLOW_DROPPED != 0 {
             // a dropped flow stays dropped: no inspection
             self.c.ips_blocked += 1;
+            self.last_verdict = crate::verdict::Verdict::Drop;
             let flow = self.flows.get(t.flow);
             return write_drop(&mut self.eve, p, Some(flow), ts, index, "flow drop", None);
         }
         if let Some(i) = p.icmp() {
             flow.icmp[t.direction.index()].get_or_insert((i.icmp_type, i.code));
+        }
+        if let Some(tcp) = &p.tcp {
+            flow.tcp
+                .observe(to_server, tcp.seq, tcp.flags, p.payload.len());
         }
         let flow_id = flow.id;
         // application layer: reassemble, detect, parse
@@ -489,6 +544,7 @@ impl Worker<'_> {
             self.c.ips_accepted += 1;
             return Ok(());
         };
+        self.last_verdict = crate::verdict::Verdict::of_action(rule.action);
         if rule.action == SigAction::Drop {
             self.c.ips_blocked += 1;
         } else {
@@ -510,9 +566,17 @@ impl Worker<'_> {
         write_drop(&mut self.eve, p, Some(fl), ts, index, "rules", Some(alert))
     }
 
+    /// Pushes buffered EVE and fast.log lines to their files (live mode,
+    /// when idle).
+    pub(crate) fn flush_logs(&mut self) -> Result<()> {
+        self.eve.flush()?;
+        self.fast.flush()?;
+        Ok(())
+    }
+
     /// End of input: close every flow, write the stats event and the
     /// summary.
-    fn finish(&mut self, loaded: &Loaded, started: Instant) -> Result<()> {
+    pub(crate) fn finish(&mut self, loaded: &Loaded, started: Instant) -> Result<()> {
         let flow_counters = self.flows.counters();
         let memuse = self.flows.memuse();
         let last = self.c.last_ts;
@@ -544,6 +608,9 @@ impl Worker<'_> {
             c.bytes as f64 * 8.0 / secs.max(1e-9) / 1e6,
             c.pkts as f64 / secs.max(1e-9)
         );
+        if let Some(prof) = &self.state.profile {
+            crate::profile::report(prof, &loaded.engine, &self.opts.log_dir, secs)?;
+        }
         if self.opts.verbose > 0 {
             eprintln!(
                 "warden: prefilter handed {} rule checks to verification ({:.1} per packet)",
@@ -633,6 +700,7 @@ fn inspect_txs(
         parse,
         done,
         finished_below,
+        dns_inspected_below,
         tls_dirty,
         http_seen,
         ..
@@ -705,17 +773,34 @@ fn inspect_txs(
         }
         Parser::Tls(t) => {
             if std::mem::take(&mut tls_dirty[dir.index()]) {
-                run(0, &TlsView(t), flow);
+                run(
+                    0,
+                    &TlsView {
+                        state: t,
+                        to_server,
+                    },
+                    flow,
+                );
             }
         }
         Parser::Dns(dns) => {
-            let floor = *finished_below;
+            let floor = dns_inspected_below[dir.index()];
             for tx in dns.transactions() {
                 if tx.tx_id >= floor && tx.to_server == to_server {
                     run(tx.tx_id, &DnsView(tx), flow);
                 }
             }
-            *finished_below = dns.next_tx_id();
+            dns_inspected_below[dir.index()] = dns.next_tx_id();
+            // a message is finished once inspected; the oldest message
+            // still waiting for a packet of its direction holds the floor
+            let waiting = dns
+                .transactions()
+                .iter()
+                .filter(|t| t.tx_id >= dns_inspected_below[usize::from(!t.to_server)])
+                .map(|t| t.tx_id)
+                .min();
+            *finished_below = waiting.unwrap_or(dns.next_tx_id());
+            // each message is inspected once: nothing to remember
             done.clear();
         }
         Parser::None => {}
@@ -754,10 +839,9 @@ fn log_app_records(
                 if !(tx.is_complete() || flow_end) {
                     break;
                 }
-                // at the flow's end, a request never answered is not logged
-                // (as Suricata does)
-                let answered = tx.response_progress() != warden_app::http::Progress::None;
-                if opts.http && (tx.is_complete() || answered) {
+                // at the flow's end every transaction is logged, answered
+                // or not (Suricata logs all on the flow's last pseudo packet)
+                if opts.http {
                     let mut r = crate::app_eve::http_record(
                         tx,
                         ts,
@@ -770,6 +854,9 @@ fn log_app_records(
                     );
                     if flow_end {
                         r.header.pkt_src = "stream (flow timeout)";
+                    }
+                    if !opts.http_extended {
+                        crate::app_eve::http_basic_only(&mut r.http);
                     }
                     eve.http(&r)?;
                 }
@@ -808,7 +895,7 @@ fn log_app_records(
             d.retire(retire);
         }
         Parser::Tls(t) => {
-            if !*tls_logged && (t.handshake_done() || (flow_end && t.sni().is_some())) {
+            if !*tls_logged && (t.ready_to_log() || (flow_end && t.sni().is_some())) {
                 *tls_logged = true;
                 if opts.tls {
                     let r = crate::app_eve::tls_record(
@@ -1027,6 +1114,13 @@ fn flow_record<'a>(
         state: fl.state_name(),
         reason,
         alerted: fl.alerted,
+        action: if fl.flags & FLOW_DROPPED != 0 {
+            Some("drop")
+        } else if fl.flags & warden_detect::engine::flow_flags::PASS != 0 {
+            Some("pass")
+        } else {
+            None
+        },
         tcp_flags: (fl.proto == 6).then(|| {
             (
                 fl.tcp_flags[0] | fl.tcp_flags[1],
@@ -1038,6 +1132,15 @@ fn flow_record<'a>(
     }
 }
 
+fn append(path: &Path) -> Result<BufWriter<File>> {
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    Ok(BufWriter::new(f))
+}
+
 fn create(path: &Path) -> Result<BufWriter<File>> {
     Ok(BufWriter::new(File::create(path).with_context(|| {
         format!("cannot create {}", path.display())
@@ -1047,8 +1150,13 @@ fn create(path: &Path) -> Result<BufWriter<File>> {
 fn count_packet(c: &mut Counters, p: &Packet<'_>, len: u32) {
     c.pkts += 1;
     c.bytes += u64::from(len);
-    if p.link == warden_packet::LinkType::Ethernet {
-        c.ethernet += 1;
+    match p.link {
+        warden_packet::LinkType::Ethernet => c.ethernet += 1,
+        warden_packet::LinkType::LinuxSll => c.sll += 1,
+        warden_packet::LinkType::LinuxSll2 => c.sll2 += 1,
+        warden_packet::LinkType::Ppp => c.ppp += 1,
+        warden_packet::LinkType::CiscoHdlc => c.chdlc += 1,
+        _ => {}
     }
     if p.vlan_count > 0 {
         c.vlan += 1;
@@ -1081,6 +1189,32 @@ fn count_packet(c: &mut Counters, p: &Packet<'_>, len: u32) {
         c.invalid += 1;
         for name in p.event_names() {
             *c.events.entry(name).or_insert(0) += 1;
+        }
+    }
+}
+
+/// Raises on the fragment the decoder events its insertion caused
+/// (`ipv4.frag_overlap`, `ipv6.frag_overlap`, ...), so `decode-event`
+/// rules see them on that packet as Suricata's do.
+fn set_defrag_events(p: &mut Packet<'_>, ev: warden_stream::DefragEvents, v6: bool) {
+    use warden_packet::DecodeEvent as E;
+    use warden_stream::DefragEvents as D;
+    let table = if v6 {
+        [
+            (D::OVERLAP, Some(E::Ipv6FragOverlap)),
+            (D::TOO_LARGE, Some(E::Ipv6FragPktTooLarge)),
+            (D::INVALID_LENGTH, Some(E::Ipv6FragInvalidLength)),
+        ]
+    } else {
+        [
+            (D::OVERLAP, Some(E::Ipv4FragOverlap)),
+            (D::TOO_LARGE, Some(E::Ipv4FragPktTooLarge)),
+            (D::INVALID_LENGTH, None),
+        ]
+    };
+    for (d, e) in table {
+        if let (true, Some(e)) = (ev.contains(d), e) {
+            p.set_event(e);
         }
     }
 }
@@ -1263,6 +1397,20 @@ fn snapshot(
 ) -> StatsSnapshot {
     let mut events: Vec<(&'static str, u64)> = c.events.iter().map(|(k, v)| (*k, *v)).collect();
     events.sort();
+    let mut counters = vec![
+        ("decoder.nsh", c.nsh),
+        ("decoder.sll", c.sll),
+        ("decoder.sll2", c.sll2),
+        ("decoder.ppp", c.ppp),
+        ("decoder.chdlc", c.chdlc),
+        ("defrag.ipv4.reassembled", c.defrag_reassembled),
+        ("tcp.reassembly_gap", c.reassembly_gaps),
+        ("ips.accepted", c.ips_accepted),
+        ("ips.blocked", c.ips_blocked),
+        ("ips.rejected", c.ips_rejected),
+        ("capture.file_errors", c.capture_file_errors),
+    ];
+    counters.extend(c.app.counters());
     StatsSnapshot {
         uptime: started.elapsed().as_secs(),
         decoder: DecoderStats {
@@ -1300,14 +1448,7 @@ fn snapshot(
             alert_queue_overflow: st.overflow,
             alerts_suppressed: st.suppressed,
         },
-        counters: vec![
-            ("decoder.nsh", c.nsh),
-            ("defrag.ipv4.reassembled", c.defrag_reassembled),
-            ("tcp.reassembly_gap", c.reassembly_gaps),
-            ("ips.accepted", c.ips_accepted),
-            ("ips.blocked", c.ips_blocked),
-            ("ips.rejected", c.ips_rejected),
-        ],
+        counters,
         ..StatsSnapshot::default()
     }
 }

@@ -11,7 +11,10 @@
 //!
 //! Rule buffers: [`DnsTransaction::queries`] (`dns.query` on requests,
 //! `dns.queries.rrname` on both directions), [`DnsTransaction::answer_names`]
-//! (`dns.answer.name`), and the values [`DnsTransaction::opcode`],
+//! (`dns.answer.name`), [`DnsTransaction::authority_names`],
+//! [`DnsTransaction::additional_names`], [`DnsTransaction::each_name`]
+//! (`dns.response.rrname` on responses), and the values
+//! [`DnsTransaction::opcode`],
 //! [`DnsTransaction::rcode`], [`DnsTransaction::rrtypes`]. The helpers in
 //! [`names`] give the strings the EVE `dns` record uses.
 
@@ -133,6 +136,46 @@ impl DnsTransaction {
     /// Owner names of the answer section (`dns.answer.name`).
     pub fn answer_names(&self) -> impl Iterator<Item = &[u8]> + '_ {
         self.message.answers.iter().map(|r| r.name.as_slice())
+    }
+
+    /// Owner names of the authority section (`dns.authorities.rrname`).
+    pub fn authority_names(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.message.authorities.iter().map(|r| r.name.as_slice())
+    }
+
+    /// Owner names of the additional section (`dns.additionals.rrname`).
+    pub fn additional_names(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.message.additionals.iter().map(|r| r.name.as_slice())
+    }
+
+    /// Every domain name of the message (`dns.response.rrname` on a
+    /// response): the question names, then for each answer, authority and
+    /// additional record its owner name and the names its data holds
+    /// (CNAME/NS/PTR/DNAME targets, MX exchange, SOA mname and rname, SRV
+    /// target). Calls `f` on each until it returns true; returns whether
+    /// it did.
+    pub fn each_name(&self, f: &mut dyn FnMut(&[u8]) -> bool) -> bool {
+        let m = &self.message;
+        if m.queries.iter().any(|q| f(&q.name)) {
+            return true;
+        }
+        let records = m.answers.iter().chain(&m.authorities).chain(&m.additionals);
+        for r in records {
+            if f(&r.name) {
+                return true;
+            }
+            let hit = match &r.data {
+                RData::Name(n) => f(n),
+                RData::Mx { exchange, .. } => f(exchange),
+                RData::Soa(soa) => f(&soa.mname) || f(&soa.rname),
+                RData::Srv { name, .. } => f(name),
+                _ => false,
+            };
+            if hit {
+                return true;
+            }
+        }
+        false
     }
 
     /// Record types for `dns.rrtype`: those of the questions.

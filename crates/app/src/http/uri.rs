@@ -35,10 +35,12 @@ pub(crate) fn normalize(raw: &[u8], connect: bool, out: &mut Vec<u8>) -> TargetI
     if connect {
         out.extend_from_slice(raw);
         let (h, p) = split_host_port(raw);
-        if h.1 > h.0 {
+        // `CONNECT / HTTP/1.1` names no host: only a hostname or address
+        // feeds `http.host`
+        if h.1 > h.0 && is_hostname(&raw[h.0..h.1]) {
             info.host = Some(h);
+            info.port = p;
         }
-        info.port = p;
         return info;
     }
     if raw == b"*" {
@@ -79,6 +81,19 @@ pub(crate) fn normalize(raw: &[u8], connect: bool, out: &mut Vec<u8>) -> TargetI
     remove_dot_segments(out, decoded_start);
     out.extend_from_slice(tail);
     info
+}
+
+/// Whether `h` can be a host: a bracketed IPv6 literal, or letters,
+/// digits, `-`, `_` and `.` (names and IPv4 addresses).
+fn is_hostname(h: &[u8]) -> bool {
+    if let Some(inner) = h.strip_prefix(b"[").and_then(|r| r.strip_suffix(b"]")) {
+        return !inner.is_empty()
+            && inner
+                .iter()
+                .all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+    }
+    h.iter()
+        .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 /// Finds `://` after a valid scheme at the start of `raw`; returns the
@@ -258,6 +273,13 @@ mod tests {
         assert_eq!(info.host, Some((0, 10)));
         assert_eq!(info.port, Some(Ok(443)));
         assert_eq!(split_host_port(b"[::1]:80"), ((0, 5), Some(Ok(80))));
+        // bug-7851: `CONNECT /` has no host
+        let info = normalize(b"/", true, &mut out);
+        assert_eq!(out, b"/");
+        assert_eq!(info.host, None);
+        assert_eq!(info.port, None);
+        let info = normalize(b"[2001:db8::1]:443", true, &mut out);
+        assert_eq!(info.host, Some((0, 13)));
         assert_eq!(split_host_port(b"h:99999").1, Some(Err(())));
     }
 }

@@ -51,6 +51,8 @@ pub struct HelloAnomalies {
 pub struct ClientHello {
     /// legacy_version of the hello.
     pub version: u16,
+    /// The 32 random bytes (`tls.random`; the first 4 are `tls.random_time`).
+    pub random: Vec<u8>,
     /// Session id (empty when absent).
     pub session_id: Vec<u8>,
     /// Cipher suites in wire order (GREASE included).
@@ -78,6 +80,8 @@ pub struct ClientHello {
 pub struct ServerHello {
     /// legacy_version of the hello.
     pub version: u16,
+    /// The 32 random bytes (`tls.random`; the first 4 are `tls.random_time`).
+    pub random: Vec<u8>,
     /// supported_versions selection (TLS 1.3), if present.
     pub selected_version: Option<u16>,
     /// Session id (empty when absent).
@@ -151,6 +155,7 @@ pub fn parse_client_hello(body: &[u8]) -> Option<ClientHello> {
     let (_, ch) = parse_tls_handshake_client_hello(body).ok()?;
     let mut out = ClientHello {
         version: ch.version.0,
+        random: ch.random.to_vec(),
         session_id: ch.session_id.unwrap_or_default().to_vec(),
         ciphers: ch.ciphers.iter().map(|c| c.0).collect(),
         ..Default::default()
@@ -195,6 +200,7 @@ pub fn parse_server_hello(body: &[u8]) -> Option<ServerHello> {
     let (_, sh) = parse_tls_handshake_server_hello(body).ok()?;
     let mut out = ServerHello {
         version: sh.version.0,
+        random: sh.random.to_vec(),
         session_id: sh.session_id.unwrap_or_default().to_vec(),
         cipher: sh.cipher.0,
         ..Default::default()

@@ -38,6 +38,17 @@ const MAX_HANDSHAKE: usize = 256 * 1024;
 /// Most certificates kept from one chain.
 const MAX_CERTS: usize = 16;
 
+/// Handshake message types: hello_request, client_hello, server_hello,
+/// hello_verify_request, new_session_ticket, end_of_early_data,
+/// encrypted_extensions, certificate, server_key_exchange,
+/// certificate_request, server_hello_done, certificate_verify,
+/// client_key_exchange, finished, certificate_url, certificate_status,
+/// key_update, next_protocol, message_hash. Anything else means the
+/// handshake stream is not what it claims.
+const KNOWN_HANDSHAKE_TYPES: &[u8] = &[
+    0, 1, 2, 3, 4, 5, 8, 11, 12, 13, 14, 15, 16, 20, 21, 22, 24, 67, 254,
+];
+
 /// TLS anomalies, named as Suricata's `app-layer-event:tls.*`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TlsEvent {
@@ -97,7 +108,7 @@ impl TlsEvent {
             InvalidRecordType => "invalid_record_type",
             InvalidRecordVersion => "invalid_record_version",
             InvalidTlsHeader => "invalid_tls_header",
-            InvalidSslv => "invalid_sslv",
+            InvalidSslv => "invalid_sslv2_header",
             InvalidHandshakeMessage => "invalid_handshake_message",
             HandshakeInvalidLength => "handshake_invalid_length",
             InvalidCertificate => "invalid_certificate",
@@ -118,6 +129,39 @@ impl TlsEvent {
             MultipleSniExtensions => "multiple_sni_extensions",
             InvalidSslRecord => "invalid_ssl_record",
         }
+    }
+
+    /// Every event.
+    pub const ALL: &'static [TlsEvent] = &[
+        TlsEvent::InvalidRecordType,
+        TlsEvent::InvalidRecordVersion,
+        TlsEvent::InvalidTlsHeader,
+        TlsEvent::InvalidSslv,
+        TlsEvent::InvalidHandshakeMessage,
+        TlsEvent::HandshakeInvalidLength,
+        TlsEvent::InvalidCertificate,
+        TlsEvent::CertificateInvalidDer,
+        TlsEvent::CertificateInvalidVersion,
+        TlsEvent::CertificateInvalidSerial,
+        TlsEvent::CertificateInvalidAlgorithmIdentifier,
+        TlsEvent::CertificateInvalidSubject,
+        TlsEvent::CertificateInvalidDate,
+        TlsEvent::CertificateInvalidExtensions,
+        TlsEvent::CertificateInvalidLength,
+        TlsEvent::InvalidAlertMessage,
+        TlsEvent::HeartbeatMessage,
+        TlsEvent::OverflowHeartbeatMessage,
+        TlsEvent::InvalidHeartbeatMessage,
+        TlsEvent::InvalidSniType,
+        TlsEvent::InvalidSniLength,
+        TlsEvent::MultipleSniExtensions,
+        TlsEvent::InvalidSslRecord,
+    ];
+
+    /// Looks an event up by its rule name (with or without `tls.`).
+    pub fn from_name(name: &str) -> Option<TlsEvent> {
+        let name = name.strip_prefix("tls.").unwrap_or(name);
+        TlsEvent::ALL.iter().copied().find(|e| e.name() == name)
     }
 }
 
@@ -194,6 +238,9 @@ pub struct TlsState {
     ja4: Option<String>,
     certs: Vec<Vec<u8>>,
     cert0: Option<CertInfo>,
+    /// The client's chain (client authentication), apart from the server's.
+    client_certs: Vec<Vec<u8>>,
+    client_cert0: Option<CertInfo>,
     flags: u8,
     events: Vec<TlsEvent>,
 }
@@ -397,6 +444,13 @@ impl TlsState {
             let mlen = (usize::from(hs[off + 1]) << 16)
                 | (usize::from(hs[off + 2]) << 8)
                 | usize::from(hs[off + 3]);
+            if !KNOWN_HANDSHAKE_TYPES.contains(&mtype) {
+                // framing is lost: whatever follows cannot be trusted
+                self.flags |= ssl_state::UNKNOWN;
+                self.event(TlsEvent::InvalidHandshakeMessage);
+                self.dirs[d].lost = true;
+                return;
+            }
             if mlen > MAX_HANDSHAKE {
                 self.event(TlsEvent::HandshakeInvalidLength);
                 self.dirs[d].lost = true;
@@ -452,17 +506,33 @@ impl TlsState {
                 }
                 None => self.event(TlsEvent::InvalidHandshakeMessage),
             },
-            11 if !to_server && self.certs.is_empty() => {
+            11 if self.chain(to_server).0.is_empty() => {
                 match tls_parser::parse_tls_handshake_msg_certificate(body) {
                     Ok((_, tls_parser::TlsMessageHandshake::Certificate(c))) => {
-                        for raw in c.cert_chain.iter().take(MAX_CERTS) {
-                            self.certs.push(raw.data.to_vec());
-                        }
-                        if let Some(first) = self.certs.first() {
-                            match cert::parse_cert(first) {
-                                Ok(info) => self.cert0 = Some(info),
-                                Err(e) => self.event(e),
+                        let chain: Vec<Vec<u8>> = c
+                            .cert_chain
+                            .iter()
+                            .take(MAX_CERTS)
+                            .map(|raw| raw.data.to_vec())
+                            .collect();
+                        let first = chain.first().map(|der| cert::parse_cert(der));
+                        let info = match first {
+                            Some(Ok(info)) => Some(info),
+                            Some(Err(e)) => {
+                                // the specific defect, and the certificate
+                                // as a whole
+                                self.event(e);
+                                self.event(TlsEvent::InvalidCertificate);
+                                None
                             }
+                            None => None,
+                        };
+                        if to_server {
+                            self.client_certs = chain;
+                            self.client_cert0 = info;
+                        } else {
+                            self.certs = chain;
+                            self.cert0 = info;
                         }
                         p.certificate = true;
                     }
@@ -471,17 +541,63 @@ impl TlsState {
             }
             12 => self.flags |= ssl_state::SERVER_KEYX,
             16 => self.flags |= ssl_state::CLIENT_KEYX,
-            // hello_request, new_session_ticket, end_of_early_data,
-            // encrypted_extensions, certificate (client or repeat),
-            // certificate_request, server_hello_done, certificate_verify,
-            // finished, certificate_url, certificate_status, key_update,
-            // next_protocol, message_hash.
-            0 | 4 | 5 | 8 | 11 | 13 | 14 | 15 | 20 | 21 | 22 | 24 | 67 | 254 => {}
-            _ => {
-                self.flags |= ssl_state::UNKNOWN;
-                self.event(TlsEvent::InvalidHandshakeMessage);
-            }
+            // the other known types (KNOWN_HANDSHAKE_TYPES) carry nothing
+            // warden inspects
+            _ => {}
         }
+    }
+
+    /// The certificate chain one side sent (`to_server`: the client's) and
+    /// its first certificate's fields.
+    pub fn chain(&self, to_server: bool) -> (&[Vec<u8>], Option<&CertInfo>) {
+        if to_server {
+            (&self.client_certs, self.client_cert0.as_ref())
+        } else {
+            (&self.certs, self.cert0.as_ref())
+        }
+    }
+
+    /// The hello random one side sent (`to_server`: the client's), 32
+    /// bytes: `tls.random`.
+    pub fn random(&self, to_server: bool) -> Option<&[u8]> {
+        let r = if to_server {
+            &self.client_hello.as_ref()?.random
+        } else {
+            &self.server_hello.as_ref()?.random
+        };
+        (!r.is_empty()).then_some(r.as_slice())
+    }
+
+    /// `tls.random_time`: the first 4 bytes of [`TlsState::random`].
+    pub fn random_time(&self, to_server: bool) -> Option<&[u8]> {
+        self.random(to_server).and_then(|r| r.get(..4))
+    }
+
+    /// `tls.random_bytes`: the 28 bytes after [`TlsState::random_time`].
+    pub fn random_bytes(&self, to_server: bool) -> Option<&[u8]> {
+        self.random(to_server).and_then(|r| r.get(4..))
+    }
+
+    /// `tls.alpn`: the protocols one side named (`to_server`: offered by
+    /// the client; else chosen by the server).
+    pub fn alpns(&self, to_server: bool) -> &[Vec<u8>] {
+        if to_server {
+            self.client_hello
+                .as_ref()
+                .map_or(&[], |c| c.alpn.as_slice())
+        } else {
+            self.server_hello
+                .as_ref()
+                .map_or(&[], |s| s.alpn.as_slice())
+        }
+    }
+
+    /// True once the EVE `tls` record can be written: the handshake is
+    /// done, or the server's certificate is in (nothing the record holds
+    /// comes after it), as Suricata logs a session whose handshake never
+    /// completes as soon as the server's certificate was seen.
+    pub fn ready_to_log(&self) -> bool {
+        self.handshake_done() || self.cert0.is_some()
     }
 
     /// True once both directions have switched to encrypted records.

@@ -59,6 +59,8 @@ pub struct Harness {
     pub flows: FlowTable,
     /// Packet time of the next packet; advanced by 1 ms per packet.
     pub now_ns: i64,
+    /// Application protocol of the flows, as detection would have set it.
+    pub app: Option<AppLayer>,
 }
 
 fn key_of(p: &Packet<'_>) -> Option<KeyInput> {
@@ -92,6 +94,7 @@ impl Harness {
             engine,
             state: DetectState::default(),
             flows: FlowTable::new(FlowConfig::default()),
+            app: None,
             now_ns: 1_700_000_000 * SEC,
         }
     }
@@ -151,13 +154,21 @@ impl Harness {
         };
         let mut out = Vec::new();
         let flow = tracked.map(|t| (self.flows.get_mut(t.flow), t.direction));
+        // as the pipeline does: follow each side's sequence numbers
+        let flow = flow.map(|(f, d)| {
+            if let Some(t) = &p.tcp {
+                let from_client = d == warden_flow::Direction::ToServer;
+                f.tcp.observe(from_client, t.seq, t.flags, p.payload.len());
+            }
+            (f, d)
+        });
         self.engine.inspect(
             &mut self.state,
             PacketContext {
                 packet: &p,
                 flow,
                 now_ns: now,
-                app: None,
+                app: self.app,
                 stream,
                 pseudo: false,
             },
@@ -360,6 +371,8 @@ pub fn udp_rule(body: &str) -> String {
 pub struct MapTx {
     pub buffers: HashMap<Buffer, Vec<Vec<u8>>>,
     pub uri_len: Option<u64>,
+    /// App-layer event names raised on the transaction.
+    pub events: Vec<&'static str>,
 }
 
 impl MapTx {
@@ -368,6 +381,11 @@ impl MapTx {
         if b == Buffer::HttpUri {
             self.uri_len = Some(bytes.len() as u64);
         }
+        self
+    }
+
+    pub fn with_event(mut self, name: &'static str) -> MapTx {
+        self.events.push(name);
         self
     }
 }
@@ -381,5 +399,9 @@ impl AppTx for MapTx {
 
     fn urilen(&self, _raw: bool) -> Option<u64> {
         self.uri_len
+    }
+
+    fn has_event(&self, name: &str) -> bool {
+        self.events.contains(&name)
     }
 }

@@ -5,7 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 use warden_packet::{decode, DecodeOptions, LinkType};
 
-const LINKS: [LinkType; 8] = [
+const LINKS: [LinkType; 10] = [
     LinkType::Ethernet,
     LinkType::RawIp,
     LinkType::Ipv4,
@@ -14,6 +14,8 @@ const LINKS: [LinkType; 8] = [
     LinkType::LinuxSll2,
     LinkType::Null,
     LinkType::Loop,
+    LinkType::Ppp,
+    LinkType::CiscoHdlc,
 ];
 
 fuzz_target!(|data: &[u8]| {

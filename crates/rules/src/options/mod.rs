@@ -1,6 +1,7 @@
 //! Option dispatch: keyword → typed [`RuleOption`], plus the table of known
 //! keywords used for "unknown rule option" suggestions.
 
+mod app_values;
 mod bytes;
 mod file;
 mod flow;
@@ -109,6 +110,7 @@ pub(crate) fn parse_option(
         bytes::parse,
         packet::parse,
         state::parse,
+        app_values::parse,
         post::parse,
     ] {
         if let Some(r) = f(kw, v, at) {

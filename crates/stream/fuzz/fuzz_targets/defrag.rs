@@ -1,10 +1,11 @@
 //! Feeds arbitrary IPv4/IPv6 fragments into a defragmenter (through the
 //! packet decoder, as the pipeline does) and decodes every datagram it
-//! rebuilds.
+//! rebuilds, with the fragments framed as Ethernet, raw IP, PPP or Cisco
+//! HDLC (the rebuilt frame keeps the first fragment's link header).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use warden_packet::build::Builder;
+use warden_packet::build::{self, Builder};
 use warden_packet::{decode, DecodeOptions, LinkType, Timestamp};
 use warden_stream::{DefragConfig, DefragPolicy, Defragmenter, Fragment};
 
@@ -42,10 +43,12 @@ fuzz_target!(|input: &[u8]| {
         secs += i64::from(ctl >> 6) * 20;
         let addrs = if ctl & 1 != 0 { v6 } else { v4 };
         let frame = b.fragment(addrs[0], addrs[1], 17, offset, ctl & 2 != 0, data);
-        let link = if b.raw_ip {
-            LinkType::RawIp
-        } else {
-            LinkType::Ethernet
+        // Link framing: Ethernet, raw IP, PPP or Cisco HDLC.
+        let (link, frame) = match (b.raw_ip, ctl & 0x10 != 0) {
+            (false, _) => (LinkType::Ethernet, frame),
+            (true, false) => (LinkType::RawIp, frame),
+            (true, true) if ctl & 4 != 0 => (LinkType::Ppp, build::ppp(&frame)),
+            (true, true) => (LinkType::CiscoHdlc, build::chdlc(&frame)),
         };
         let p = decode(link, &frame, &opts);
         let Some(f) = Fragment::from_packet(&p) else {
@@ -54,8 +57,10 @@ fuzz_target!(|input: &[u8]| {
         let out = d.insert(&f, Timestamp { secs, nanos: 0 });
         let _ = out.events.names(ctl & 1 != 0).count();
         if let Some(dgram) = out.datagram {
-            assert!(dgram.len() <= 65535 + 40);
-            let p = decode(LinkType::RawIp, &dgram, &opts);
+            assert!(dgram.ip().len() <= 65535 + 40);
+            let p = decode(LinkType::RawIp, dgram.ip(), &opts);
+            assert!(!p.is_fragment());
+            let p = decode(link, &dgram.frame, &opts);
             assert!(!p.is_fragment());
         }
         assert!(d.tracker_count() <= 16);

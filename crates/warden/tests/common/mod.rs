@@ -39,8 +39,14 @@ impl Capture {
     }
 
     pub fn write(&self, path: &Path) {
+        self.write_link(path, 1);
+    }
+
+    /// Writes the frames as a capture of pcap link type `dlt`.
+    pub fn write_link(&self, path: &Path, dlt: u32) {
         let file = std::fs::File::create(path).expect("create capture");
-        let mut w = PcapWriter::new(std::io::BufWriter::new(file), 1, 65535).expect("pcap header");
+        let mut w =
+            PcapWriter::new(std::io::BufWriter::new(file), dlt, 65535).expect("pcap header");
         for (ts, frame) in &self.frames {
             w.write_packet(*ts, frame).expect("write packet");
         }
