@@ -301,14 +301,17 @@ impl Worker<'_> {
                     }
                     a.feed_ready(to_server, now);
                 }
-                for to_server in [true, false] {
-                    self.inspect_flow_end(a, &mut f, to_server, ts)?;
-                }
             }
             if let Parser::Http(h) = &mut a.parse.parser {
                 // the connection is over: a body delimited by the close
-                // ends here, any other open body (and its file) is cut
+                // ends here, any other open body (and its file) is cut;
+                // the last inspection sees them so (filesize)
                 h.on_close();
+            }
+            if a.streams.is_some() {
+                for to_server in [true, false] {
+                    self.inspect_flow_end(a, &mut f, to_server, ts)?;
+                }
             }
             log_app_records(&mut self.eve, &self.opts.eve, a, &f, ts, None, true)?;
             self.c.app.flow_ended(a, f.proto == 6);

@@ -3,8 +3,9 @@
 //! `filename` and `fileext` take a quoted pattern (`filename:"a.exe";`,
 //! hex and escapes as in `content`) or a bare word (`fileext:pdf;`), either
 //! negated with `!`. `filesize` takes an integer comparison
-//! (`filesize:>100000;`, `filesize:1<>100;`) over the file's size in
-//! bytes.
+//! (`filesize:>100000;`, `filesize:1<>100;`, `filesize:<2MB;`) over the
+//! file's size in bytes; a number may carry a unit (`KB`, `MB`, `GB`, any
+//! case, powers of 1024).
 
 use super::cmp;
 use crate::ast::{FilePattern, RuleOption};
@@ -15,7 +16,11 @@ pub(super) fn parse(kw: &str, v: Option<&str>, at: usize) -> Option<PResult<Rule
     Some(match kw {
         "filename" => pattern(kw, v, at).map(RuleOption::Filename),
         "fileext" => pattern(kw, v, at).map(RuleOption::Fileext),
-        "filesize" => cmp(kw, v, at, u64::MAX).map(RuleOption::Filesize),
+        "filesize" => match v.map(with_units) {
+            Some(Ok(bytes)) => cmp(kw, Some(&bytes), at, u64::MAX).map(RuleOption::Filesize),
+            Some(Err(m)) => Err(perr(at, format!("{kw}: {m}"))),
+            None => cmp(kw, None, at, u64::MAX).map(RuleOption::Filesize),
+        },
         _ => return None,
     })
 }
@@ -38,10 +43,63 @@ fn pattern(kw: &str, v: Option<&str>, at: usize) -> PResult<FilePattern> {
     Ok(FilePattern { pattern, negated })
 }
 
+/// `v` with every number that carries a size unit replaced by its value
+/// in bytes (`>2KB` becomes `>2048`); other text is kept as it is.
+fn with_units(v: &str) -> Result<String, String> {
+    let b = v.as_bytes();
+    let mut out = String::with_capacity(v.len());
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() {
+            out.push(char::from(b[i]));
+            i += 1;
+            continue;
+        }
+        let start = i;
+        if b[i] == b'0' && matches!(b.get(i + 1), Some(b'x' | b'X')) {
+            // hexadecimal: no unit
+            i += 2;
+            while i < b.len() && b[i].is_ascii_hexdigit() {
+                i += 1;
+            }
+            out.push_str(&v[start..i]);
+            continue;
+        }
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let digits = &v[start..i];
+        let unit_start = i;
+        while i < b.len() && b[i].is_ascii_alphabetic() {
+            i += 1;
+        }
+        let unit = &v[unit_start..i];
+        if unit.is_empty() {
+            out.push_str(digits);
+            continue;
+        }
+        let scale: u64 = match unit.to_ascii_lowercase().as_str() {
+            "b" => 1,
+            "kb" => 1 << 10,
+            "mb" => 1 << 20,
+            "gb" => 1 << 30,
+            _ => return Err(format!("unknown size unit '{unit}', expected KB, MB or GB")),
+        };
+        let n: u64 = digits
+            .parse()
+            .map_err(|_| format!("size '{digits}' is too large"))?;
+        let bytes = n
+            .checked_mul(scale)
+            .ok_or_else(|| format!("size '{digits}{unit}' is too large"))?;
+        out.push_str(&bytes.to_string());
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ast::IntCmp;
+    use crate::ast::{CmpOp, IntCmp};
 
     fn p(kw: &str, v: &str) -> RuleOption {
         parse(kw, Some(v), 0).unwrap().unwrap()
@@ -82,5 +140,34 @@ mod tests {
             RuleOption::Filesize(IntCmp { .. })
         ));
         assert!(parse("filesize", Some("big"), 0).unwrap().is_err());
+        assert_eq!(
+            p("filesize", ">2KB"),
+            RuleOption::Filesize(IntCmp {
+                op: CmpOp::Gt,
+                a: 2048,
+                b: 0
+            })
+        );
+        assert_eq!(
+            p("filesize", "1mb<>1GB"),
+            RuleOption::Filesize(IntCmp {
+                op: CmpOp::Range,
+                a: 1 << 20,
+                b: 1 << 30
+            })
+        );
+        assert_eq!(
+            p("filesize", "0x10"),
+            RuleOption::Filesize(IntCmp {
+                op: CmpOp::Eq,
+                a: 16,
+                b: 0
+            })
+        );
+        assert!(parse("filesize", Some("3TB"), 0).unwrap().is_err());
+        assert!(parse("filesize", Some("99999999999999999999GB"), 0)
+            .unwrap()
+            .is_err());
+        assert!(parse("filesize", None, 0).unwrap().is_err());
     }
 }
