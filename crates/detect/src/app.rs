@@ -74,7 +74,7 @@ pub fn buffer_layer(b: Buffer) -> Option<AppLayer> {
         | HttpContentType | HttpContentLen | HttpAccept | HttpAcceptEnc | HttpAcceptLang
         | HttpConnection | HttpRequestBody | HttpResponseBody | FileData | HttpStatCode
         | HttpStatMsg | HttpResponseLine | HttpServer | HttpLocation | HttpStart | HttpProtocol
-        | FileName => AppLayer::Http,
+        | FileName | HttpRequestHeader | HttpResponseHeader => AppLayer::Http,
         TlsSni | TlsCertSubject | TlsCertIssuer | TlsCertSerial | TlsCertFingerprint | TlsCerts
         | TlsSubjectAltName | TlsRandom | TlsRandomTime | TlsRandomBytes | TlsAlpn | Ja3Hash
         | Ja3String | Ja3sHash | Ja3sString | Ja4Hash => AppLayer::Tls,
@@ -95,9 +95,9 @@ pub fn buffer_dir(b: Buffer) -> crate::sig::TxDir {
     match b {
         HttpUri | HttpUriRaw | HttpMethod | HttpRequestLine | HttpHost | HttpHostRaw
         | HttpUserAgent | HttpReferer | HttpAccept | HttpAcceptEnc | HttpAcceptLang
-        | HttpConnection | HttpRequestBody => TxDir::ToServer,
+        | HttpConnection | HttpRequestBody | HttpRequestHeader => TxDir::ToServer,
         HttpStatCode | HttpStatMsg | HttpResponseLine | HttpServer | HttpLocation
-        | HttpResponseBody => TxDir::ToClient,
+        | HttpResponseBody | HttpResponseHeader => TxDir::ToClient,
         _ => TxDir::Both,
     }
 }
@@ -132,6 +132,14 @@ pub trait AppTx {
     fn each_file(&self, f: &mut dyn FnMut(&crate::file::TxFile<'_>) -> bool) -> bool {
         let _ = f;
         false
+    }
+
+    /// Whether the transaction is far enough that a missing buffer `b`
+    /// will stay missing (`absent`). The default says yes: parsers whose
+    /// transactions are complete messages (DNS) have nothing to wait for.
+    fn settled(&self, b: Buffer) -> bool {
+        let _ = b;
+        true
     }
 }
 

@@ -233,6 +233,8 @@ fn compile_inner(
     let mut has_other = false;
     let mut tx_checks: Vec<TxCheck> = Vec::new();
     let mut file_conds: Vec<crate::file::FileCond> = Vec::new();
+    // `absent` keywords: (buffer, or_else)
+    let mut absent: Vec<(Buffer, bool)> = Vec::new();
     // The buffer of the last payload keyword placed: a relative
     // isdataat/byte_* keyword with no sticky buffer set follows it (so
     // `uricontent:"x"; byte_extract:...,relative;` reads the URI).
@@ -398,6 +400,13 @@ fn compile_inner(
                 chain_for(&mut chains, current)
                     .elems
                     .push(Elem::Bsize(*cmp));
+            }
+            RuleOption::Absent { or_else } => {
+                has_other = true;
+                let BufferKind::App(b) = current else {
+                    return Err(invalid("absent needs an application-layer sticky buffer"));
+                };
+                absent.push((b, *or_else));
             }
             RuleOption::Urilen(u) => {
                 has_other = true;
@@ -576,6 +585,16 @@ fn compile_inner(
     if !file_conds.is_empty() {
         tx_checks.push(TxCheck::File(file_conds));
     }
+    for &(b, or_else) in &absent {
+        place_absent(&mut chains, &mut tx_checks, b, or_else)?;
+    }
+    if let Some((kind, _, _)) = explicit_fp {
+        if chains.iter().any(|c| c.buffer == kind && c.or_absent) {
+            return Err(invalid(
+                "absent: or_else and fast_pattern on the same buffer (it may be missing)",
+            ));
+        }
+    }
     // Content checks after a relative keyword with nothing before it in its
     // chain are anchored at the buffer start, as in Suricata.
     let has_dsize = headers.iter().any(|h| matches!(h, HeaderCheck::Dsize(_)));
@@ -606,6 +625,11 @@ fn compile_inner(
     });
     if tx_checks.iter().any(|c| matches!(c, TxCheck::Urilen(_))) {
         tx_dir = tx_dir.join(TxDir::ToServer);
+    }
+    for c in &tx_checks {
+        if let TxCheck::Absent(b) = c {
+            tx_dir = tx_dir.join(crate::app::buffer_dir(*b));
+        }
     }
     let meta = meta(rule, ctx);
     let sets_bits = !bits_post.is_empty();
@@ -702,6 +726,47 @@ fn app_buffer(b: Buffer, app: &mut Option<AppLayer>) -> Result<BufferKind, Rejec
     }
 }
 
+/// `absent` on buffer `b`: alone, a transaction check that the buffer is
+/// missing (no other check may read it); with `or_else`, the buffer's
+/// chain also holds when the buffer is missing (it needs checks to be
+/// worth anything).
+fn place_absent(
+    chains: &mut Vec<BufferChain>,
+    tx_checks: &mut Vec<TxCheck>,
+    b: Buffer,
+    or_else: bool,
+) -> Result<(), RejectionKind> {
+    let at = chains.iter().position(|c| c.buffer == BufferKind::App(b));
+    let tested = at.is_some_and(|i| !chains[i].elems.is_empty());
+    if or_else {
+        let Some(i) = at.filter(|_| tested) else {
+            return Err(invalid(format!(
+                "absent: or_else on {} needs other checks on that buffer",
+                b.name()
+            )));
+        };
+        chains[i].or_absent = true;
+        return Ok(());
+    }
+    if tested {
+        return Err(invalid(format!(
+            "{} is both absent and inspected (use absent: or_else)",
+            b.name()
+        )));
+    }
+    if let Some(i) = at {
+        // transforms alone: nothing to inspect
+        chains.remove(i);
+    }
+    if !tx_checks
+        .iter()
+        .any(|c| matches!(c, TxCheck::Absent(x) if *x == b))
+    {
+        tx_checks.push(TxCheck::Absent(b));
+    }
+    Ok(())
+}
+
 /// A file keyword makes the rule one on HTTP transactions, the only
 /// protocol whose files warden tracks; on another protocol it is refused.
 fn file_app(app: &mut Option<AppLayer>, what: &str) -> Result<(), RejectionKind> {
@@ -727,6 +792,7 @@ fn chain_for(chains: &mut Vec<BufferChain>, buffer: BufferKind) -> &mut BufferCh
         buffer,
         transforms: Vec::new(),
         elems: Vec::new(),
+        or_absent: false,
     });
     chains.last_mut().expect("just pushed")
 }
@@ -887,7 +953,8 @@ fn pick_tx_fast_pattern(
     chains
         .iter()
         .filter_map(|c| match c.buffer {
-            BufferKind::App(b) => Some((b, c)),
+            // a buffer that may be missing cannot index the rule
+            BufferKind::App(b) if !c.or_absent => Some((b, c)),
             _ => None,
         })
         .flat_map(|(b, c)| {

@@ -592,6 +592,7 @@ impl Engine {
                     TxCheck::AppEvent(name) => tx.has_event(name),
                     TxCheck::Value(v, cmp) => tx.each_value(*v, &mut |n| cmp.matches(n)),
                     TxCheck::File(conds) => tx.each_file(&mut |f| crate::file::all_hold(conds, f)),
+                    TxCheck::Absent(b) => tx.settled(*b) && !tx.each(*b, &mut |_| true),
                 };
                 if !ok {
                     return false;
@@ -623,7 +624,14 @@ impl Engine {
                 && s.payload_source != PayloadMode::Packet;
             let ok = match (chain.buffer, tx) {
                 // multi-instance buffers: any instance may match
-                (BufferKind::App(b), Some(tx)) => tx.each(b, &mut |bytes| inspect_at(bytes, 0, 0)),
+                (BufferKind::App(b), Some(tx)) => {
+                    let mut seen = false;
+                    let ok = tx.each(b, &mut |bytes| {
+                        seen = true;
+                        inspect_at(bytes, 0, 0)
+                    });
+                    ok || (chain.or_absent && !seen && tx.settled(b))
+                }
                 (BufferKind::App(_), None) => false,
                 (BufferKind::Payload, _) if use_stream && stream.is_some() => {
                     // Suricata inspects a TCP rule on the packet and on the

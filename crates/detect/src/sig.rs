@@ -222,6 +222,9 @@ pub struct BufferChain {
     /// Transforms applied to the buffer before its elements run.
     pub transforms: Vec<crate::transform::CompiledTransform>,
     pub elems: Vec<Elem>,
+    /// `absent: or_else`: the chain also holds when the transaction does
+    /// not have the buffer (and can no longer get it).
+    pub or_absent: bool,
 }
 
 impl BufferChain {
@@ -429,4 +432,7 @@ pub enum TxCheck {
     /// File keywords: one file of the transaction (in the inspecting
     /// packet's direction) satisfies all of them.
     File(Vec<crate::file::FileCond>),
+    /// `absent`: the transaction does not have the buffer and can no
+    /// longer get it (its side of the transaction is far enough).
+    Absent(warden_rules::Buffer),
 }

@@ -450,6 +450,12 @@ pub enum RuleOption {
     Dsize(IntCmp),
     /// `bsize`
     Bsize(IntCmp),
+    /// `absent` (the sticky buffer does not exist) or `absent: or_else`
+    /// (it does not exist, or the rule's other checks on it match).
+    Absent {
+        /// `or_else` given.
+        or_else: bool,
+    },
     /// `urilen`
     Urilen(Urilen),
     /// `base64_decode`

@@ -304,12 +304,16 @@ impl AppTx for HttpView<'_> {
             Buffer::HttpConnection => t.connection(),
             Buffer::HttpRequestBody => t.request_body(),
             Buffer::HttpResponseBody => t.response_body(),
-            Buffer::FileData => {
-                if d {
-                    t.request_body()
-                } else {
-                    t.response_body()
-                }
+            // no body, no file: the buffer is missing (`absent`)
+            Buffer::FileData => if d {
+                t.request_body()
+            } else {
+                t.response_body()
+            }
+            .filter(|b| !b.is_empty()),
+            Buffer::HttpRequestHeader | Buffer::HttpResponseHeader => {
+                let side = b == Buffer::HttpRequestHeader;
+                return each_header_line(t.headers(side), f);
             }
             Buffer::HttpStatCode => t.stat_code(),
             Buffer::HttpStatMsg => t.stat_msg(),
@@ -321,6 +325,34 @@ impl AppTx for HttpView<'_> {
             _ => None,
         };
         v.is_some_and(f)
+    }
+
+    fn settled(&self, b: Buffer) -> bool {
+        use warden_app::http::Progress;
+        use warden_detect::sig::TxDir;
+        let t = self.tx;
+        let request = match warden_detect::app::buffer_dir(b) {
+            TxDir::ToServer => true,
+            TxDir::ToClient => false,
+            TxDir::Both => self.to_server,
+        };
+        let p = if request {
+            t.request_progress()
+        } else {
+            t.response_progress()
+        };
+        let body = matches!(
+            b,
+            Buffer::FileData
+                | Buffer::FileName
+                | Buffer::HttpRequestBody
+                | Buffer::HttpResponseBody
+        );
+        if body {
+            p == Progress::Complete
+        } else {
+            p >= Progress::Headers
+        }
     }
 
     fn each_file(&self, f: &mut dyn FnMut(&TxFile<'_>) -> bool) -> bool {
@@ -344,6 +376,22 @@ impl AppTx for HttpView<'_> {
     fn has_event(&self, name: &str) -> bool {
         HttpEvent::from_name(name).is_some_and(|e| self.tx.has_event(e))
     }
+}
+
+/// `http.request_header` / `http.response_header`: one `name: value`
+/// instance per header field, until `f` returns true.
+fn each_header_line(
+    headers: &[warden_app::http::HttpHeader],
+    f: &mut dyn FnMut(&[u8]) -> bool,
+) -> bool {
+    let mut line = Vec::new();
+    headers.iter().any(|h| {
+        line.clear();
+        line.extend_from_slice(h.name());
+        line.extend_from_slice(b": ");
+        line.extend_from_slice(h.value());
+        f(&line)
+    })
 }
 
 /// A TLS session's handshake as the engine sees it from one direction:

@@ -240,3 +240,25 @@ fn file_keywords_outside_http_are_refused_with_a_reason() {
     );
     assert!(!text.contains("sid 4"), "{text}");
 }
+
+#[test]
+fn absent_body_and_headers_are_decided_when_their_side_is_over() {
+    let dir = tmpdir("absent");
+    let mut cap = Capture::new(1_700_000_000);
+    let mut t = Tcp::new([10, 1, 1, 4], 50003, [192, 0, 2, 83], 80);
+    t.handshake(&mut cap);
+    t.send(&mut cap, b"GET /noheaders HTTP/1.0\r\n\r\n");
+    t.reply(&mut cap, b"HTTP/1.0 500 BAD\r\nHeader1: value1\r\n\r\n");
+    t.close(&mut cap);
+    let pcap = dir.join("absent.pcap");
+    cap.write(&pcap);
+    let rules = "\
+alert http any any -> any any (msg:\"no body\"; flow:to_client; file.data; absent; http.stat_code; content:\"500\"; sid:1;)
+alert http any any -> any any (msg:\"empty body is no body\"; flow:to_client; file.data; content:!\"abc\"; sid:2;)
+alert http any any -> any any (msg:\"no request header\"; flow:to_server; http.request_header; absent; sid:3;)
+alert http any any -> any any (msg:\"response header\"; http.response_header; content:\"Header1: value1\"; bsize:15; sid:4;)
+alert http any any -> any any (msg:\"response header absent\"; http.response_header; absent; sid:5;)
+";
+    let ev = run(&dir, &pcap, rules, &[]);
+    assert_eq!(alerted_sids(&ev), vec![1, 3, 4]);
+}

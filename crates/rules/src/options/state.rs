@@ -1,6 +1,6 @@
 //! App-layer state and buffer-size keywords: ssl_state, ssl_version,
-//! tls.version, tls_cert_expired/valid, dns.opcode, urilen, bsize and the
-//! event keywords.
+//! tls.version, tls_cert_expired/valid, dns.opcode, urilen, bsize,
+//! absent and the event keywords.
 
 use super::{cmp, none, req};
 use crate::ast::{RuleOption, SslStateFlag, SslVersionName, Urilen};
@@ -19,9 +19,22 @@ pub(super) fn parse(kw: &str, v: Option<&str>, at: usize) -> Option<PResult<Rule
         "dns.opcode" => cmp(kw, v, at, 15).map(RuleOption::DnsOpcode),
         "bsize" => cmp(kw, v, at, u64::MAX >> 1).map(RuleOption::Bsize),
         "urilen" => urilen(v, at),
+        "absent" => absent(v, at),
         "decode-event" | "stream-event" | "app-layer-event" => event(kw, v, at),
         _ => return None,
     })
+}
+
+/// `absent` or `absent: or_else`.
+fn absent(v: Option<&str>, at: usize) -> PResult<RuleOption> {
+    match v.map(str::trim) {
+        None => Ok(RuleOption::Absent { or_else: false }),
+        Some("or_else") => Ok(RuleOption::Absent { or_else: true }),
+        Some(x) => Err(perr(
+            at,
+            format!("absent: unknown option '{x}', expected no value or 'or_else'"),
+        )),
+    }
 }
 
 fn event(kw: &str, v: Option<&str>, at: usize) -> PResult<RuleOption> {
@@ -126,4 +139,20 @@ fn tls_version(v: Option<&str>, at: usize) -> PResult<RuleOption> {
         },
     };
     Ok(RuleOption::TlsVersion(n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absent_forms() {
+        let p = |v| parse("absent", v, 0).unwrap();
+        assert_eq!(p(None).unwrap(), RuleOption::Absent { or_else: false });
+        assert_eq!(
+            p(Some(" or_else")).unwrap(),
+            RuleOption::Absent { or_else: true }
+        );
+        assert!(p(Some("maybe")).is_err());
+    }
 }
