@@ -141,21 +141,3 @@ fn corrupt_gzip_still_closes_and_empty_bodies_are_no_files() {
         assert_eq!(f[0].state(), FileState::Closed);
     });
 }
-
-#[test]
-fn status_line_after_a_junk_request_is_not_an_http09_body() {
-    let req = b"\x85\0\0\0%lG junk\n";
-    let resp = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 6\r\nConnection: close\r\n\r\n<html>";
-    each_split(req, resp, |p| {
-        let tx = p.txs().next().unwrap();
-        assert_eq!(tx.status(), Some(400));
-        assert_eq!(tx.response_body().unwrap(), b"<html>");
-        assert_eq!(files(p)[0].size(), 6);
-    });
-    // a real HTTP/0.9 response still runs until the close
-    each_split(b"GET /old\r\n", b"<html>old</html>", |p| {
-        let tx = p.txs().next().unwrap();
-        assert_eq!(tx.response_body().unwrap(), b"<html>old</html>");
-        assert_eq!(files(p)[0].size(), 16);
-    });
-}

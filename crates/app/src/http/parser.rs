@@ -322,11 +322,7 @@ impl HttpParser {
                         }
                     }
                 }
-                State::Idle
-                    if !to_server
-                        && self.http09_response_next()
-                        && super::probe_response(&data[pos..]) == Probe::No =>
-                {
+                State::Idle if !to_server && self.http09_response_next() => {
                     self.start_http09_response(ts_ns);
                 }
                 State::Idle
@@ -361,10 +357,7 @@ impl HttpParser {
     }
 
     /// Whether the next response answers an HTTP/0.9 request (no status
-    /// line, no headers: the body runs until the close). The caller also
-    /// checks that the response does not start like a status line: a junk
-    /// request that parsed as HTTP/0.9 answered by `HTTP/1.1 400` is a
-    /// normal response, whose body (the file) starts after its headers.
+    /// line, no headers: the body runs until the close).
     fn http09_response_next(&self) -> bool {
         self.resp.tx.is_none()
             && self.resp.line.is_empty()
