@@ -74,7 +74,7 @@ pub fn buffer_layer(b: Buffer) -> Option<AppLayer> {
         | HttpContentType | HttpContentLen | HttpAccept | HttpAcceptEnc | HttpAcceptLang
         | HttpConnection | HttpRequestBody | HttpResponseBody | FileData | HttpStatCode
         | HttpStatMsg | HttpResponseLine | HttpServer | HttpLocation | HttpStart | HttpProtocol
-        | HttpRequestHeader | HttpResponseHeader => AppLayer::Http,
+        | FileName | HttpRequestHeader | HttpResponseHeader => AppLayer::Http,
         TlsSni | TlsCertSubject | TlsCertIssuer | TlsCertSerial | TlsCertFingerprint | TlsCerts
         | TlsSubjectAltName | TlsRandom | TlsRandomTime | TlsRandomBytes | TlsAlpn | Ja3Hash
         | Ja3String | Ja3sHash | Ja3sString | Ja4Hash => AppLayer::Tls,
@@ -131,6 +131,14 @@ pub trait AppTx {
     /// false when the transaction has no such value.
     fn each_value(&self, v: TxValue, f: &mut dyn FnMut(u64) -> bool) -> bool {
         let _ = (v, f);
+        false
+    }
+
+    /// Calls `f` with each file of the transaction travelling in the
+    /// inspecting packet's direction until `f` returns true. Returns
+    /// whether it did; false when the transaction has no files.
+    fn each_file(&self, f: &mut dyn FnMut(&crate::file::TxFile<'_>) -> bool) -> bool {
+        let _ = f;
         false
     }
 }

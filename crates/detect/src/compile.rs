@@ -250,6 +250,7 @@ fn compile_inner(
     let mut explicit_fp: Option<ExplicitFastPattern> = None;
     let mut has_other = false;
     let mut tx_checks: Vec<TxCheck> = Vec::new();
+    let mut file_conds: Vec<crate::file::FileCond> = Vec::new();
     // The buffer of the last payload keyword placed: a relative
     // isdataat/byte_* keyword with no sticky buffer set follows it (so
     // `uricontent:"x"; byte_extract:...,relative;` reads the URI).
@@ -512,6 +513,21 @@ fn compile_inner(
                 has_other = true;
                 headers.push(HeaderCheck::Dsize(*c));
             }
+            RuleOption::Filename(p) => {
+                has_other = true;
+                file_app(&mut app_layer, "filename")?;
+                file_conds.push(crate::file::FileCond::name(&p.pattern, p.negated));
+            }
+            RuleOption::Fileext(p) => {
+                has_other = true;
+                file_app(&mut app_layer, "fileext")?;
+                file_conds.push(crate::file::FileCond::ext(&p.pattern, p.negated));
+            }
+            RuleOption::Filesize(c) => {
+                has_other = true;
+                file_app(&mut app_layer, "filesize")?;
+                file_conds.push(crate::file::FileCond::Size(*c));
+            }
             RuleOption::Flow(f) => {
                 has_other = true;
                 flow = Some(*f);
@@ -667,6 +683,9 @@ fn compile_inner(
             "absent: the buffer cannot also be inspected (use absent: or_else)",
         ));
     }
+    if !file_conds.is_empty() {
+        tx_checks.push(TxCheck::File(file_conds));
+    }
     // Content checks after a relative keyword with nothing before it in its
     // chain are anchored at the buffer start, as in Suricata.
     let has_dsize = headers.iter().any(|h| matches!(h, HeaderCheck::Dsize(_)));
@@ -795,6 +814,18 @@ fn app_buffer(b: Buffer, app: &mut Option<AppLayer>) -> Result<BufferKind, Rejec
             Ok(BufferKind::App(b))
         }
         None => Err(unsupported(format!("sticky buffer {}", b.name()))),
+    }
+}
+
+/// A file keyword makes the rule one on HTTP transactions, the only
+/// protocol whose files warden tracks; on another protocol it is refused.
+fn file_app(app: &mut Option<AppLayer>, what: &str) -> Result<(), RejectionKind> {
+    match app {
+        Some(a) if *a != AppLayer::Http => Err(unsupported(format!(
+            "{what} for {} (files are tracked in HTTP only)",
+            a.name()
+        ))),
+        _ => set_app(app, AppLayer::Http, what),
     }
 }
 
@@ -1159,7 +1190,14 @@ fn xbits(
 /// The keyword of an option, for "not supported yet" reasons.
 fn option_name(o: &RuleOption) -> String {
     match o {
-        RuleOption::Other { keyword, .. } => (*keyword).to_string(),
+        RuleOption::Other { keyword, .. } => match *keyword {
+            "filemagic" => "filemagic (no file type identification)".into(),
+            "filestore" => "filestore (files are not extracted to disk)".into(),
+            "filemd5" | "filesha1" | "filesha256" => {
+                format!("{keyword} (files are not hashed)")
+            }
+            k => k.to_string(),
+        },
         RuleOption::Urilen(_) => "urilen".into(),
         RuleOption::Base64Decode(_) => "base64_decode".into(),
         RuleOption::Xbits(_) => "xbits".into(),

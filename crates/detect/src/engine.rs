@@ -777,6 +777,7 @@ impl Engine {
                     TxCheck::Urilen(u) => tx.urilen(u.raw).is_some_and(|n| u.cmp.matches(n)),
                     TxCheck::AppEvent(name) => tx.has_event(name),
                     TxCheck::Value(v, cmp) => tx.each_value(*v, &mut |n| cmp.matches(n)),
+                    TxCheck::File(conds) => tx.each_file(&mut |f| crate::file::all_hold(conds, f)),
                 };
                 if !ok {
                     return false;

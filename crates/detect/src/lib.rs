@@ -10,7 +10,8 @@
 //!   (plus the few rules without one).
 //! - [`payload`] verifies content, pcre, byte_* and isdataat chains with
 //!   Suricata's relative-match semantics; [`header`] the IP/TCP/ICMP header
-//!   keywords; [`threshold`] thresholds and detection filters; [`xbits`]
+//!   keywords; [`file`] the file keywords (`filename`, `fileext`,
+//!   `filesize`); [`threshold`] thresholds and detection filters; [`xbits`]
 //!   bits kept per host or host pair.
 //! - [`profile`] accounts per-rule verification cost for `--profile-rules`.
 //! - [`engine`] ties them together: [`Engine::inspect`] takes a decoded
@@ -23,6 +24,7 @@
 pub mod app;
 pub mod compile;
 pub mod engine;
+pub mod file;
 pub mod header;
 pub mod payload;
 pub mod prefilter;
@@ -38,5 +40,6 @@ pub use compile::{BuildContext, KnownEvent, Rejection, RejectionKind};
 pub use engine::{
     ActionClass, DetectState, Engine, FiredRule, LoadReport, PacketContext, StreamWindow, TxContext,
 };
+pub use file::{FileEnd, TxFile};
 pub use profile::{RuleCost, RuleProfile};
 pub use sig::{Sig, SigAction, SigMeta};

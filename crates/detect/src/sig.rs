@@ -468,4 +468,7 @@ pub enum TxCheck {
     AppEvent(Box<str>),
     /// A number of the transaction compared; any instance may match.
     Value(crate::app::TxValue, IntCmp),
+    /// File keywords: one file of the transaction (in the inspecting
+    /// packet's direction) satisfies all of them.
+    File(Vec<crate::file::FileCond>),
 }

@@ -485,6 +485,13 @@ pub enum RuleOption {
         /// Name of the variable giving the number of bytes.
         bytes: String,
     },
+    /// `filename`: the file name contains the pattern (legacy form of
+    /// `file.name; content:...;`).
+    Filename(FilePattern),
+    /// `fileext`: the file name ends with `.` + the pattern, any case.
+    Fileext(FilePattern),
+    /// `filesize`: the file's size in bytes.
+    Filesize(IntCmp),
     /// `dsize`
     Dsize(IntCmp),
     /// `bsize`
@@ -664,6 +671,15 @@ pub struct Content {
     pub legacy_buffer: Option<Buffer>,
     /// `replace` (IPS payload rewrite), decoded like the pattern.
     pub replace: Option<Vec<u8>>,
+}
+
+/// The value of `filename` / `fileext`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FilePattern {
+    /// Decoded bytes.
+    pub pattern: Vec<u8>,
+    /// `!` before the value.
+    pub negated: bool,
 }
 
 /// `fast_pattern[:only|:offset,length]`.

@@ -9,9 +9,9 @@ use std::sync::Arc;
 
 use warden_app::detect_proto::{probe_udp, AppProtoKind, Detection, TcpDetector, PROBE_DEPTH};
 use warden_app::dns::{DnsState, DnsTransaction};
-use warden_app::http::{HttpConfig, HttpEvent, HttpParser, HttpTx};
+use warden_app::http::{FileState, HttpConfig, HttpEvent, HttpParser, HttpTx};
 use warden_app::tls::{TlsEvent, TlsState};
-use warden_detect::{AppLayer, AppTx, TxValue};
+use warden_detect::{AppLayer, AppTx, FileEnd, TxFile, TxValue};
 use warden_rules::Buffer;
 use warden_stream::{MemBudget, ReassemblyConfig, TcpStreams};
 
@@ -334,9 +334,24 @@ impl AppTx for HttpView<'_> {
             Buffer::HttpServer => t.server(),
             Buffer::HttpLocation => t.location(),
             Buffer::HttpStart => t.start(d),
+            Buffer::FileName => return t.files_dir(d).any(|file| f(file.name())),
             _ => None,
         };
         v.is_some_and(f)
+    }
+
+    fn each_file(&self, f: &mut dyn FnMut(&TxFile<'_>) -> bool) -> bool {
+        self.tx.files_dir(self.to_server).any(|file| {
+            f(&TxFile {
+                name: file.name(),
+                size: file.size(),
+                end: match file.state() {
+                    FileState::Open => FileEnd::Open,
+                    FileState::Closed => FileEnd::Closed,
+                    FileState::Truncated | FileState::Error => FileEnd::Truncated,
+                },
+            })
+        })
     }
 
     fn urilen(&self, raw: bool) -> Option<u64> {

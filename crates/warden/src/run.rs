@@ -383,18 +383,21 @@ impl Worker<'_> {
                     }
                     a.feed_ready(to_server, now);
                 }
-                for to_server in [true, false].into_iter().filter(|_| session) {
-                    self.inspect_flow_end(a, &mut f, to_server, ts)?;
-                }
             }
             // a dropped flow's unfinished transactions never completed on
             // the wire: they are not logged at its end
             let flush = f.flags & FLOW_DROPPED == 0;
             if let Parser::Http(h) = &mut a.parse.parser {
                 // the connection is over: a body delimited by the close
-                // ends here, any other open body (and its file) is cut
+                // ends here, any other open body (and its file) is cut;
+                // the last inspection sees them so (filesize)
                 if flush {
                     h.on_close();
+                }
+            }
+            if a.streams.is_some() && session {
+                for to_server in [true, false] {
+                    self.inspect_flow_end(a, &mut f, to_server, ts)?;
                 }
             }
             log_app_records(&mut self.eve, &self.opts.eve, a, &f, ts, None, flush)?;

@@ -143,3 +143,122 @@ fn a_response_cut_by_the_flow_end_is_truncated() {
     assert_eq!(files[0]["fileinfo"]["state"], "TRUNCATED");
     assert_eq!(files[0]["fileinfo"]["size"], 12);
 }
+
+fn alerted_sids(ev: &[Value]) -> Vec<u64> {
+    let mut sids: Vec<u64> = ev
+        .iter()
+        .filter(|e| e["event_type"] == "alert")
+        .map(|e| e["alert"]["signature_id"].as_u64().unwrap())
+        .collect();
+    sids.sort_unstable();
+    sids
+}
+
+#[test]
+fn file_keywords_match_the_files_of_their_direction() {
+    let dir = tmpdir("keywords");
+    let pcap = upload_and_download(&dir);
+    let rules = "\
+alert http any any -> any any (msg:\"pdf download\"; fileext:\"PDF\"; flow:to_client; sid:1;)
+alert http any any -> any any (msg:\"name any case\"; filename:\"REPORT\"; sid:2;)
+alert http any any -> any any (msg:\"upload by path\"; filename:\"stats.cgi\"; flow:to_server; sid:3;)
+alert http any any -> any any (msg:\"partial extension\"; fileext:\"pd\"; sid:4;)
+alert http any any -> any any (msg:\"exact size\"; filesize:7; fileext:\"pdf\"; sid:5;)
+alert http any any -> any any (msg:\"size of another file\"; filesize:11; fileext:\"pdf\"; sid:6;)
+alert http any any -> any any (msg:\"small upload\"; filesize:<1KB; flow:to_server; sid:7;)
+alert http any any -> any any (msg:\"not a pdf upload\"; fileext:!\"pdf\"; flow:to_server; sid:8;)
+alert http any any -> any any (msg:\"file.name buffer\"; file.name; content:\"report.\"; startswith; sid:9;)
+alert http any any -> any any (msg:\"upload is no pdf\"; fileext:\"pdf\"; flow:to_server; sid:10;)
+alert tcp any any -> any any (msg:\"tcp rule on http files\"; filename:\"report.pdf\"; sid:11;)
+";
+    let ev = run(&dir, &pcap, rules, &[]);
+    assert_eq!(alerted_sids(&ev), vec![1, 2, 3, 5, 7, 8, 9, 11]);
+    // one alert per transaction, on the file's transaction
+    let pdf = ev
+        .iter()
+        .find(|e| e["event_type"] == "alert" && e["alert"]["signature_id"] == 1)
+        .unwrap();
+    assert_eq!(pdf["tx_id"], 1);
+    assert_eq!(pdf["http"]["url"], "/dl/get?f=1");
+}
+
+#[test]
+fn filesize_on_a_truncated_file_knows_only_a_lower_bound() {
+    let dir = tmpdir("size-truncated");
+    let mut cap = Capture::new(1_700_000_000);
+    let mut t = Tcp::new([10, 1, 1, 3], 50002, [192, 0, 2, 82], 80);
+    t.handshake(&mut cap);
+    t.send(&mut cap, b"GET /big.iso HTTP/1.1\r\nHost: h\r\n\r\n");
+    t.reply(
+        &mut cap,
+        b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nonly a start",
+    );
+    let pcap = dir.join("cut.pcap");
+    cap.write(&pcap);
+    let rules = "\
+alert http any any -> any any (msg:\"at least 10\"; filesize:>10; sid:1;)
+alert http any any -> any any (msg:\"exactly 12\"; filesize:12; sid:2;)
+alert http any any -> any any (msg:\"below 100\"; filesize:<100; sid:3;)
+alert http any any -> any any (msg:\"name\"; fileext:\"iso\"; sid:4;)
+";
+    let ev = run(&dir, &pcap, rules, &[]);
+    assert_eq!(alerted_sids(&ev), vec![1, 4]);
+}
+
+#[test]
+fn file_keywords_outside_http_are_refused_with_a_reason() {
+    let dir = tmpdir("refused");
+    let rules = dir.join("r.rules");
+    std::fs::write(
+        &rules,
+        "alert smtp any any -> any any (msg:\"smtp file\"; fileext:\"exe\"; sid:1;)\n\
+         alert http any any -> any any (msg:\"magic\"; filemagic:\"PDF document\"; sid:2;)\n\
+         alert http any any -> any any (msg:\"store\"; fileext:\"exe\"; filestore; sid:3;)\n\
+         alert http any any -> any any (msg:\"ok\"; fileext:\"exe\"; sid:4;)\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(["-T", "-S", rules.to_str().unwrap()])
+        .output()
+        .expect("run warden");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("fileext for smtp (files are tracked in HTTP only)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("filemagic (no file type identification)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("filestore (files are not extracted to disk)"),
+        "{text}"
+    );
+    assert!(!text.contains("sid 4"), "{text}");
+}
+
+#[test]
+fn absent_body_and_headers_are_decided_when_their_side_is_over() {
+    let dir = tmpdir("absent");
+    let mut cap = Capture::new(1_700_000_000);
+    let mut t = Tcp::new([10, 1, 1, 4], 50003, [192, 0, 2, 83], 80);
+    t.handshake(&mut cap);
+    t.send(&mut cap, b"GET /noheaders HTTP/1.0\r\n\r\n");
+    t.reply(&mut cap, b"HTTP/1.0 500 BAD\r\nHeader1: value1\r\n\r\n");
+    t.close(&mut cap);
+    let pcap = dir.join("absent.pcap");
+    cap.write(&pcap);
+    let rules = "\
+alert http any any -> any any (msg:\"no body\"; flow:to_client; file.data; absent; http.stat_code; content:\"500\"; sid:1;)
+alert http any any -> any any (msg:\"empty body is no body\"; flow:to_client; file.data; content:!\"abc\"; sid:2;)
+alert http any any -> any any (msg:\"no request header\"; flow:to_server; http.request_header; absent; sid:3;)
+alert http any any -> any any (msg:\"response header\"; http.response_header; content:\"Header1: value1\"; bsize:15; sid:4;)
+alert http any any -> any any (msg:\"response header absent\"; http.response_header; absent; sid:5;)
+";
+    let ev = run(&dir, &pcap, rules, &[]);
+    assert_eq!(alerted_sids(&ev), vec![1, 3, 4]);
+}

@@ -375,6 +375,10 @@ pub struct MapTx {
     pub uri_len: Option<u64>,
     /// App-layer event names raised on the transaction.
     pub events: Vec<&'static str>,
+    /// Files of the inspecting direction: name, size, how they ended.
+    pub files: Vec<(Vec<u8>, u64, warden_detect::FileEnd)>,
+    /// Missing buffers may still come (`absent` waits).
+    pub unsettled: bool,
 }
 
 impl MapTx {
@@ -405,5 +409,19 @@ impl AppTx for MapTx {
 
     fn has_event(&self, name: &str) -> bool {
         self.events.contains(&name)
+    }
+
+    fn each_file(&self, f: &mut dyn FnMut(&warden_detect::TxFile<'_>) -> bool) -> bool {
+        self.files.iter().any(|(name, size, end)| {
+            f(&warden_detect::TxFile {
+                name,
+                size: *size,
+                end: *end,
+            })
+        })
+    }
+
+    fn settled(&self, _b: Buffer) -> bool {
+        !self.unsettled
     }
 }

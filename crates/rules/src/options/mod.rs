@@ -3,6 +3,7 @@
 
 mod app_values;
 mod bytes;
+mod file;
 mod flow;
 mod meta;
 mod other;
@@ -103,6 +104,7 @@ pub(crate) fn parse_option(
         return sticky(kw, b, v, at);
     }
     for f in [
+        file::parse,
         transform::parse,
         flow::parse,
         bytes::parse,

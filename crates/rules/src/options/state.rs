@@ -139,3 +139,19 @@ fn tls_version(v: Option<&str>, at: usize) -> PResult<RuleOption> {
     };
     Ok(RuleOption::TlsVersion(n))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absent_forms() {
+        let p = |v| parse("absent", v, 0).unwrap();
+        assert_eq!(p(None).unwrap(), RuleOption::Absent { or_else: false });
+        assert_eq!(
+            p(Some(" or_else")).unwrap(),
+            RuleOption::Absent { or_else: true }
+        );
+        assert!(p(Some("maybe")).is_err());
+    }
+}
