@@ -456,16 +456,25 @@ impl Engine {
             Some((f, _)) => f.flags & iponly_bit != 0,
             None => false,
         };
+        // the packet's own bytes too: packet-only rules (tcp-pkt, dsize)
+        // read them even when the packet also released stream data (an
+        // IDS data packet acknowledging the other side's)
+        let mut payloads: [&[u8]; 2] = [p.payload, &[]];
+        let mut n_payloads = 1;
+        if let Some(w) = cx.stream.filter(|w| w.data.len() > w.new_from) {
+            payloads[0] = &w.data[w.new_from.saturating_sub(64)..];
+            if !p.payload.is_empty() {
+                payloads[1] = p.payload;
+                n_payloads = 2;
+            }
+        }
         let mut candidates = std::mem::take(&mut st.candidates);
         candidates.clear();
         self.prefilter.candidates(
             class,
             p.src_port(),
             p.dst_port(),
-            match cx.stream {
-                Some(w) if w.data.len() > w.new_from => &w.data[w.new_from.saturating_sub(64)..],
-                _ => p.payload,
-            },
+            &payloads[..n_payloads],
             !iponly_done,
             &mut st.prefilter,
             &mut candidates,

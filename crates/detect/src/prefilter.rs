@@ -185,16 +185,17 @@ impl Prefilter {
 
     /// Candidate rules for a packet, in engine order, each once: the
     /// groups' rules without a fast pattern, the rules whose fast pattern
-    /// occurs in the payload, and (when `with_ip_only`) the IP-only rules.
-    /// The groups are disjoint, so the sorted lists are merged, not
-    /// deduplicated.
+    /// occurs in one of the payloads (a TCP packet's own bytes and the
+    /// stream window it released), and (when `with_ip_only`) the IP-only
+    /// rules. The groups are disjoint, so the sorted lists are merged; a
+    /// pattern found in both payloads is deduplicated.
     #[allow(clippy::too_many_arguments)]
     pub fn candidates(
         &self,
         class: ProtoClass,
         sport: Option<u16>,
         dport: Option<u16>,
-        payload: &[u8],
+        payloads: &[&[u8]],
         with_ip_only: bool,
         scratch: &mut Scratch,
         out: &mut Vec<u32>,
@@ -203,15 +204,20 @@ impl Prefilter {
         let dgroup = dport.and_then(|dp| g.by_dport.get(&dp));
         let sgroup = sport.and_then(|sp| g.by_sport.get(&sp));
         scratch.hits.clear();
-        g.catch_all
-            .hits(payload, &mut scratch.seen, &mut scratch.hits);
-        if let Some(grp) = dgroup {
-            grp.hits(payload, &mut scratch.seen, &mut scratch.hits);
-        }
-        if let Some(grp) = sgroup {
-            grp.hits(payload, &mut scratch.seen, &mut scratch.hits);
+        for payload in payloads {
+            g.catch_all
+                .hits(payload, &mut scratch.seen, &mut scratch.hits);
+            if let Some(grp) = dgroup {
+                grp.hits(payload, &mut scratch.seen, &mut scratch.hits);
+            }
+            if let Some(grp) = sgroup {
+                grp.hits(payload, &mut scratch.seen, &mut scratch.hits);
+            }
         }
         scratch.hits.sort_unstable();
+        if payloads.len() > 1 {
+            scratch.hits.dedup();
+        }
         let empty: &[u32] = &[];
         let lists = [
             g.catch_all.always(),

@@ -1072,3 +1072,52 @@ fn session_without_handshake_is_not_parsed_unless_midstream_is_on() {
         }
     }
 }
+
+#[test]
+fn packet_rules_see_a_data_packet_that_also_releases_stream_data() {
+    // TCP Fast Open: the SYN carries the request's first bytes, the
+    // SYN/ACK acknowledges them, and the client's next packet both
+    // releases them to the stream and carries bytes of its own, which
+    // packet-only rules (tcp-pkt, dsize) must still see.
+    use warden_packet::build;
+    use warden_packet::tcp_flags::{ACK, SYN};
+    let dir = tmpdir("pkt-and-stream");
+    let (c, s): (std::net::Ipv4Addr, std::net::Ipv4Addr) =
+        ([10, 4, 4, 1].into(), [10, 4, 4, 2].into());
+    let first = b"GET /tfo-first";
+    let second = b"secondsegmnt HTTP/1.1\r\n\r\n";
+    let mut cap = Capture::new(1_700_000_000);
+    cap.push(build::tcp_v4(c, s, 43000, 80, 1000, 0, SYN, first));
+    let next = 1001 + first.len() as u32;
+    cap.push(build::tcp_v4(s, c, 80, 43000, 5000, next, SYN | ACK, b""));
+    cap.push(build::tcp_v4(c, s, 43000, 80, next, 5001, ACK, second));
+    let pcap = dir.join("p.pcap");
+    cap.write(&pcap);
+    let rules = write(
+        &dir,
+        "r.rules",
+        &format!(
+            "alert tcp-pkt any any -> any 80 (content:\"secondseg\"; sid:1;)\n\
+             alert tcp any any -> any 80 (dsize:{}; content:\"segmnt\"; sid:2;)\n",
+            second.len()
+        ),
+    );
+    let out = run(&[
+        "-r",
+        pcap.to_str().unwrap(),
+        "-S",
+        rules.to_str().unwrap(),
+        "-l",
+        dir.to_str().unwrap(),
+        "-k",
+        "none",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut sids = alert_sids(&events(&dir));
+    sids.sort_unstable();
+    assert_eq!(sids, [1, 2]);
+}
