@@ -36,6 +36,17 @@ fn addr_bytes(a: IpAddr) -> [u8; 16] {
 }
 
 impl FlowKey {
+    /// The VLAN ids the flow was keyed on, outermost first (none when the
+    /// flow is untagged).
+    pub fn vlans(&self) -> &[u16] {
+        let n = if self.vlan[1] != 0 {
+            2
+        } else {
+            usize::from(self.vlan[0] != 0)
+        };
+        &self.vlan[..n]
+    }
+
     /// Builds the normalised key; the boolean is true when the packet's
     /// source is the key's `lo` endpoint.
     pub fn from_input(k: &KeyInput) -> (FlowKey, bool) {

@@ -75,6 +75,9 @@ pub struct TcpTracker {
     /// Midstream pick-up is on: a packet without a session starts one.
     pickup: bool,
     fin_seen: [bool; 2],
+    /// The client sent the first FIN (Suricata then names the state from
+    /// the server's side: `close_wait`, not `fin_wait1`).
+    client_closed_first: bool,
     /// Client side, server side.
     seq: [Option<SideSeq>; 2],
     /// The timestamp value of the client's SYN (`None`: no timestamp
@@ -107,8 +110,19 @@ impl TcpTracker {
             midstream_ignored: state == TcpSessionState::None && !midstream,
             pickup: midstream,
             fin_seen: [false; 2],
+            client_closed_first: false,
             seq: [None; 2],
             syn_tsval: None,
+        }
+    }
+
+    /// Suricata's name for the session state in EVE flow records. Suricata
+    /// names the closing states from the server's side: a FIN from the
+    /// client first is `close_wait`, from the server first `fin_wait1`.
+    pub fn state_name(&self) -> &'static str {
+        match self.state {
+            TcpSessionState::Closing if self.client_closed_first => "close_wait",
+            s => s.name(),
         }
     }
 
@@ -212,6 +226,9 @@ impl TcpTracker {
             }
             Established | Closing => {
                 if u.flags & FIN != 0 {
+                    if self.state == Established {
+                        self.client_closed_first = u.to_server;
+                    }
                     self.fin_seen[usize::from(!u.to_server)] = true;
                     self.state = if self.fin_seen[0] && self.fin_seen[1] {
                         Closed
@@ -241,6 +258,7 @@ mod tests {
         assert!(!up(&mut t, SYN | ACK, false).is_established());
         assert!(up(&mut t, ACK, true).is_established());
         assert_eq!(up(&mut t, FIN | ACK, true), TcpSessionState::Closing);
+        assert_eq!(t.state_name(), "close_wait");
         assert!(t.state.is_established());
         assert_eq!(up(&mut t, FIN | ACK, false), TcpSessionState::Closed);
     }

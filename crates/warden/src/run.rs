@@ -974,6 +974,7 @@ fn log_app_records(
                         pcap_cnt,
                         tx.id(),
                     );
+                    r.header.vlan = flow.key.vlans();
                     if flow_end {
                         r.header.pkt_src = "stream (flow timeout)";
                     }
@@ -987,6 +988,7 @@ fn log_app_records(
                         let mut r = crate::app_eve::fileinfo_record(
                             tx, file, ts, flow.id, client, server, flow.proto, pcap_cnt,
                         );
+                        r.header.vlan = flow.key.vlans();
                         if flow_end {
                             r.header.pkt_src = "stream (flow timeout)";
                         }
@@ -1006,9 +1008,10 @@ fn log_app_records(
                     continue;
                 }
                 if opts.dns {
-                    let r = crate::app_eve::dns_record(
+                    let mut r = crate::app_eve::dns_record(
                         tx, ts, flow.id, client, server, flow.proto, pcap_cnt,
                     );
+                    r.header.vlan = flow.key.vlans();
                     eve.dns(&r)?;
                 }
                 *logged_below = tx.tx_id + 1;
@@ -1020,9 +1023,10 @@ fn log_app_records(
             if !*tls_logged && (t.ready_to_log() || (flow_end && t.sni().is_some())) {
                 *tls_logged = true;
                 if opts.tls {
-                    let r = crate::app_eve::tls_record(
+                    let mut r = crate::app_eve::tls_record(
                         t, ts, flow.id, client, server, flow.proto, pcap_cnt,
                     );
+                    r.header.vlan = flow.key.vlans();
                     eve.tls(&r)?;
                 }
             }
@@ -1224,7 +1228,7 @@ fn flow_record<'a>(
     FlowRecord {
         ts,
         flow_id: fl.id,
-        vlan: &[],
+        vlan: fl.key.vlans(),
         src_ip: counts.src_ip,
         src_port: counts.src_port,
         dest_ip: counts.dest_ip,
@@ -1254,7 +1258,7 @@ fn flow_record<'a>(
             (true, false) => Some((0, 0, 0)),
             (false, _) => None,
         },
-        tcp_state: session.then(|| fl.tcp.state.name()),
+        tcp_state: session.then(|| fl.tcp.state_name()),
         midstream_ignored: fl.proto == 6 && fl.tcp.midstream_ignored,
     }
 }

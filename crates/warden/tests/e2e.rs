@@ -1121,3 +1121,49 @@ fn packet_rules_see_a_data_packet_that_also_releases_stream_data() {
     sids.sort_unstable();
     assert_eq!(sids, [1, 2]);
 }
+
+#[test]
+fn records_of_a_vlan_tagged_flow_carry_its_vlan() {
+    // Suricata writes the flow's VLAN ids into every record of the flow:
+    // alerts, protocol records and the flow record alike.
+    let dir = tmpdir("vlan-records");
+    let b = warden_packet::build::Builder::new().vlan(1111);
+    let (c, s): (std::net::IpAddr, std::net::IpAddr) =
+        ([10, 5, 5, 1].into(), [10, 5, 5, 53].into());
+    let mut cap = Capture::new(1_700_000_000);
+    cap.push(b.udp(
+        c,
+        s,
+        40000,
+        53,
+        &common::dns_query(0x4242, "tagged.example"),
+    ));
+    let pcap = dir.join("v.pcap");
+    cap.write(&pcap);
+    let rules = write(
+        &dir,
+        "r.rules",
+        "alert dns any any -> any any (dns.query; content:\"tagged\"; sid:1;)\n",
+    );
+    let out = run(&[
+        "-r",
+        pcap.to_str().unwrap(),
+        "-S",
+        rules.to_str().unwrap(),
+        "-l",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ev = events(&dir);
+    for kind in ["alert", "dns", "flow"] {
+        let e = ev
+            .iter()
+            .find(|e| e["event_type"] == kind)
+            .unwrap_or_else(|| panic!("no {kind} record"));
+        assert_eq!(e["vlan"], serde_json::json!([1111]), "{kind}: {e}");
+    }
+}
