@@ -459,6 +459,7 @@ fn drop_record<'a>() -> DropRecord<'a> {
             category: "",
             severity: 3,
         }),
+        ruleset: None,
     }
 }
 
@@ -562,6 +563,7 @@ pub fn stats_snapshot() -> StatsSnapshot {
             ("app_layer.flow.failed_tcp", 228),
             ("decoder.arp", 526),
         ],
+        texts: vec![],
     }
 }
 
