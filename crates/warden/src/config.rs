@@ -35,6 +35,9 @@ const HONOURED_KEYS: &[&str] = &[
     "nfq.fail-open",
     "nfq.queue-maxlen",
     "nfq.buffer-size",
+    "stats.enabled",
+    "stats.interval",
+    "unix-command.",
 ];
 
 /// EVE output switches read from the config.

@@ -25,6 +25,16 @@ use warden_output::{
 use warden_packet::{decode, DecodeOptions, Packet};
 
 use crate::load::Loaded;
+use crate::ruleset::RulesetInfo;
+use warden_output::RulesetTag;
+
+/// Reloads and rollbacks of a live run, for the stats event.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct ReloadCounts {
+    pub(crate) ok: u64,
+    pub(crate) failed: u64,
+    pub(crate) rollbacks: u64,
+}
 
 /// Settings of one offline run.
 pub struct RunOptions {
@@ -48,6 +58,9 @@ pub struct RunOptions {
     pub profile_rules: bool,
     /// Append to eve.json and fast.log instead of starting them afresh.
     pub append_logs: bool,
+    /// Live modes: a `stats` event this often (`stats.interval`); `None`
+    /// writes one at the end only.
+    pub stats_interval: Option<std::time::Duration>,
 }
 
 /// Counters a run keeps for the stats event and the summary.
@@ -116,6 +129,10 @@ pub(crate) struct Worker<'a> {
     opts: &'a RunOptions,
     /// The ruleset; a live reload swaps it between packets.
     engine: Arc<Engine>,
+    /// Generation, hash and load figures of `engine`.
+    ruleset: Arc<RulesetInfo>,
+    /// Reloads and rollbacks so far (live modes), for the stats event.
+    pub(crate) reloads: ReloadCounts,
     state: DetectState,
     flows: FlowTable,
     apps: HashMap<u64, FlowApp>,
@@ -177,7 +194,7 @@ pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
             w.wire_packet(raw.link, raw.data, raw.orig_len, out_ts(raw.ts), raw.index)?;
         }
     }
-    w.finish(loaded, started)?;
+    w.finish(started, &[])?;
     match failure {
         Some(e) => Err(e.context(format!(
             "stopped early; {} packets before the error were processed and logged",
@@ -191,12 +208,18 @@ impl<'a> Worker<'a> {
     /// Puts a reloaded ruleset in place, between packets. Flows keep their
     /// state (flowbit ids are stable across a rebuild); rule-indexed state
     /// (thresholds, profiles) starts afresh for the new ruleset.
-    pub(crate) fn swap_engine(&mut self, engine: Arc<Engine>) {
+    pub(crate) fn swap_engine(&mut self, engine: Arc<Engine>, info: Arc<RulesetInfo>) {
         self.state.thresholds = Default::default();
         if self.state.profile.is_some() {
             self.state.profile = Some(RuleProfile::new(engine.len()));
         }
         self.engine = engine;
+        self.ruleset = info;
+    }
+
+    /// The live ruleset's generation, hash and load figures.
+    pub(crate) fn ruleset(&self) -> &Arc<RulesetInfo> {
+        &self.ruleset
     }
 
     /// A worker writing `eve.json` and `fast.log` into the run's log
@@ -217,6 +240,8 @@ impl<'a> Worker<'a> {
         Ok(Worker {
             opts,
             engine: Arc::clone(&loaded.engine),
+            ruleset: Arc::new(RulesetInfo::new(loaded, 1, crate::live::now())),
+            reloads: ReloadCounts::default(),
             state: {
                 let mut st = DetectState::default();
                 st.alert_max = opts.packet_alert_max;
@@ -481,6 +506,7 @@ impl Worker<'_> {
             &mut self.eve,
             &mut self.fast,
             &self.engine,
+            self.ruleset.tag(),
             &self.fired,
             &p,
             Some((&*f, dir)),
@@ -516,6 +542,7 @@ impl Worker<'_> {
                 &mut self.eve,
                 &mut self.fast,
                 &self.engine,
+                self.ruleset.tag(),
                 &self.fired,
                 p,
                 None,
@@ -536,7 +563,17 @@ impl Worker<'_> {
             self.c.drop_flow += 1;
             self.last_verdict = crate::verdict::Verdict::Drop;
             let flow = self.flows.get(t.flow);
-            return write_drop(&mut self.eve, p, Some(flow), ts, index, "flow drop", None);
+            let tag = self.ruleset.tag();
+            return write_drop(
+                &mut self.eve,
+                p,
+                Some(flow),
+                ts,
+                index,
+                "flow drop",
+                None,
+                tag,
+            );
         }
         if let Some(i) = p.icmp() {
             flow.icmp[t.direction.index()].get_or_insert((i.icmp_type, i.code));
@@ -603,6 +640,7 @@ impl Worker<'_> {
             &mut self.eve,
             &mut self.fast,
             &self.engine,
+            self.ruleset.tag(),
             &self.fired,
             p,
             Some((flow, t.direction)),
@@ -674,7 +712,62 @@ impl Worker<'_> {
             self.c.drop_rules += 1;
             "rules"
         };
-        write_drop(&mut self.eve, p, Some(fl), ts, index, reason, Some(alert))
+        let tag = self.ruleset.tag();
+        write_drop(
+            &mut self.eve,
+            p,
+            Some(fl),
+            ts,
+            index,
+            reason,
+            Some(alert),
+            tag,
+        )
+    }
+
+    /// The counters so far (`flows`: the flow table's counters and memory
+    /// use, taken before the table was drained at the end); `extra` adds counters
+    /// the caller keeps (a live loop's capture counters).
+    pub(crate) fn stats_snapshot(
+        &self,
+        started: Instant,
+        extra: &[(&'static str, u64)],
+        flows: Option<(&warden_flow::FlowCounters, usize)>,
+    ) -> StatsSnapshot {
+        let now = self.flows.counters();
+        let (counters, memuse) = flows.unwrap_or((&now, self.flows.memuse()));
+        let mut s = snapshot(
+            &self.c,
+            counters,
+            memuse,
+            &self.ruleset,
+            &self.state,
+            started,
+        );
+        s.counters.extend_from_slice(extra);
+        let r = &self.ruleset;
+        s.counters.extend([
+            ("warden.ruleset.generation", r.generation),
+            ("warden.ruleset.reloads_ok", self.reloads.ok),
+            ("warden.ruleset.reloads_failed", self.reloads.failed),
+            ("warden.ruleset.rollbacks", self.reloads.rollbacks),
+        ]);
+        s.texts.push(("warden.ruleset.hash", r.hash.clone()));
+        s
+    }
+
+    /// Writes a `stats` event stamped `ts` (live modes, every
+    /// `stats.interval`).
+    pub(crate) fn write_stats(
+        &mut self,
+        ts: Timestamp,
+        started: Instant,
+        extra: &[(&'static str, u64)],
+    ) -> Result<()> {
+        let s = self.stats_snapshot(started, extra, None);
+        self.eve.stats(ts, &s)?;
+        self.eve.flush()?;
+        Ok(())
     }
 
     /// Pushes buffered EVE and fast.log lines to their files (live mode,
@@ -687,7 +780,7 @@ impl Worker<'_> {
 
     /// End of input: close every flow, write the stats event and the
     /// summary.
-    pub(crate) fn finish(&mut self, loaded: &Loaded, started: Instant) -> Result<()> {
+    pub(crate) fn finish(&mut self, started: Instant, extra: &[(&'static str, u64)]) -> Result<()> {
         let flow_counters = self.flows.counters();
         let memuse = self.flows.memuse();
         let last = self.c.last_ts;
@@ -696,14 +789,7 @@ impl Worker<'_> {
         for f in ended {
             self.end_flow(f, last, "shutdown")?;
         }
-        let stats = snapshot(
-            &self.c,
-            &flow_counters,
-            memuse,
-            loaded,
-            &self.state,
-            started,
-        );
+        let stats = self.stats_snapshot(started, extra, Some((&flow_counters, memuse)));
         self.eve.stats(self.c.last_ts, &stats)?;
         self.eve.flush()?;
         self.fast.flush()?;
@@ -720,7 +806,7 @@ impl Worker<'_> {
             c.pkts as f64 / secs.max(1e-9)
         );
         if let Some(prof) = &self.state.profile {
-            crate::profile::report(prof, &loaded.engine, &self.opts.log_dir, secs)?;
+            crate::profile::report(prof, &self.engine, &self.opts.log_dir, secs)?;
         }
         if self.opts.verbose > 0 {
             eprintln!(
@@ -1105,6 +1191,7 @@ fn progress_key(tx: &warden_app::http::HttpTx) -> u16 {
 const FLOW_DROPPED: u32 = 1 << 16;
 
 /// Writes Suricata's `drop` event for a packet the inline verdict dropped.
+#[allow(clippy::too_many_arguments)]
 fn write_drop(
     eve: &mut Eve,
     p: &Packet<'_>,
@@ -1113,6 +1200,7 @@ fn write_drop(
     pcap_cnt: u64,
     reason: &str,
     alert: Option<warden_output::DropAlert<'_>>,
+    ruleset: RulesetTag<'_>,
 ) -> Result<()> {
     use warden_output::{DropIp, DropL4, DropRecord, PacketHeader};
     let (Some(src), Some(dst)) = (p.src_ip(), p.dst_ip()) else {
@@ -1173,6 +1261,7 @@ fn write_drop(
         l4,
         reason: Some(reason),
         alert,
+        ruleset: Some(ruleset),
     };
     eve.drop_event(&rec)?;
     Ok(())
@@ -1404,6 +1493,7 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
     eve: &mut EveWriter<W>,
     fast: &mut FastLogWriter<F>,
     engine: &Engine,
+    ruleset: RulesetTag<'_>,
     fired: &[FiredRule],
     p: &Packet<'_>,
     flow: Option<(&Flow, Direction)>,
@@ -1476,6 +1566,7 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
         r.app_object = app_rec.as_ref().map(AppRecord::object);
         r.severity = m.severity;
         r.metadata = &m.metadata;
+        r.ruleset = Some(ruleset);
         if eve_opts.payload || eve_opts.payload_printable {
             r.payload = Some(p.payload);
             r.payload_printable = eve_opts.payload_printable;
@@ -1489,6 +1580,8 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
         }
         // IDS mode: drop and reject rules alert only; inline they block.
         r.action = match f.action {
+            // a drop/reject rule in shadow blocks nothing
+            _ if f.would_block() => "would_drop",
             // a rate filter's action is reported by what befell the packet
             _ if f.rate_filtered && dropped => "blocked",
             _ if f.rate_filtered => "allowed",
@@ -1535,7 +1628,7 @@ fn snapshot(
     c: &Counters,
     fc: &warden_flow::FlowCounters,
     memuse: usize,
-    loaded: &Loaded,
+    ruleset: &RulesetInfo,
     st: &DetectState,
     started: Instant,
 ) -> StatsSnapshot {
@@ -1594,10 +1687,16 @@ fn snapshot(
         detect: DetectStats {
             engines: vec![EngineStats {
                 id: 0,
-                last_reload: c.first_ts.unwrap_or_default(),
-                rules_loaded: loaded.rules_loaded() as u64,
-                rules_failed: loaded.rules_failed() as u64,
-                rules_skipped: loaded.rules_skipped() as u64,
+                // offline: the first packet's time, as Suricata; live:
+                // when the live ruleset was loaded
+                last_reload: if ruleset.generation > 1 {
+                    ruleset.loaded_at
+                } else {
+                    c.first_ts.unwrap_or(ruleset.loaded_at)
+                },
+                rules_loaded: ruleset.loaded as u64,
+                rules_failed: ruleset.failed as u64,
+                rules_skipped: ruleset.skipped as u64,
             }],
             alert: c.alerts,
             alert_queue_overflow: st.overflow,
