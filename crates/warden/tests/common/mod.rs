@@ -3,6 +3,9 @@
 //! written as classic pcap with warden's own packet builder and writer.
 #![allow(dead_code)]
 
+#[macro_use]
+pub mod netns;
+
 use std::net::Ipv4Addr;
 use std::path::Path;
 
