@@ -275,3 +275,105 @@ impl Reloader {
         Ok(rs)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn setup(name: &str, rules: &str) -> (Cli, std::path::PathBuf, Arc<Ruleset>) {
+        let dir = std::env::temp_dir().join(format!("warden-reload-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("r.rules");
+        std::fs::write(&file, rules).unwrap();
+        let cli = Cli::parse_from(["warden", "-S", file.to_str().unwrap()]);
+        let l = load::ruleset(&cli, &load::config(&cli).unwrap()).unwrap();
+        let info = RulesetInfo::new(&l, 1, Default::default());
+        let first = Arc::new(Ruleset {
+            engine: l.engine,
+            info: Arc::new(info),
+        });
+        (cli, file, first)
+    }
+
+    fn wait(r: &mut Reloader) -> Outcome {
+        let deadline = Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            if let Some(o) = r.poll() {
+                return o;
+            }
+            assert!(Instant::now() < deadline, "build did not finish");
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+    }
+
+    const GOOD: &str = "alert udp any any -> any any (msg:\"a\"; content:\"x\"; sid:1;)\n";
+
+    #[test]
+    fn requests_during_a_build_are_coalesced_and_every_waiter_answered() {
+        let (cli, _, first) = setup("coalesce", GOOD);
+        let mut r = Reloader::new(&cli, first);
+        let (tx1, rx1) = mpsc::channel();
+        let (tx2, rx2) = mpsc::channel();
+        let (tx3, rx3) = mpsc::channel();
+        r.request(Some(tx1));
+        r.request(Some(tx2));
+        r.request(Some(tx3));
+        let o = wait(&mut r);
+        assert_eq!(
+            o.waiters.len(),
+            1,
+            "the first build answers the first request"
+        );
+        let o2 = wait(&mut r);
+        assert_eq!(o2.waiters.len(), 2, "the two others share one more build");
+        for (o, n) in [(o, 2), (o2, 3)] {
+            let rs = o.result.as_ref().map_err(|e| e.summary.clone()).unwrap();
+            assert_eq!(rs.info.generation, n);
+            for w in o.waiters {
+                w.send(Ok(rs.info.summary())).unwrap();
+            }
+        }
+        assert_eq!(rx1.recv().unwrap().unwrap()["generation"], 2);
+        assert_eq!(rx2.recv().unwrap().unwrap()["generation"], 3);
+        assert_eq!(rx3.recv().unwrap().unwrap()["generation"], 3);
+        assert!(r.poll().is_none(), "nothing more to build");
+        assert_eq!((r.ok, r.failed), (2, 0));
+        assert_eq!(r.kept(), [1, 2, 3]);
+    }
+
+    #[test]
+    fn a_refused_build_lists_every_problem_and_rollback_walks_back() {
+        let (cli, file, first) = setup("refuse", GOOD);
+        let mut r = Reloader::new(&cli, first);
+        assert!(r.rollback().err().unwrap().contains("only one"));
+        std::fs::write(
+            &file,
+            "alert udp any any -> any any (pcre:\"/(/\"; sid:2;)\nalert udp $NOPE any -> any any (sid:3;)\n",
+        )
+        .unwrap();
+        r.request(None);
+        let refusal = wait(&mut r).result.err().expect("refused");
+        assert_eq!(refusal.problems.len(), 2);
+        let reply = refusal.reply(1);
+        assert!(reply.contains("(generation 1 still live)\n  "), "{reply}");
+        assert!(
+            reply.contains("r.rules:1:") && reply.contains("r.rules:2:"),
+            "{reply}"
+        );
+        assert_eq!(r.generation(), 1);
+        std::fs::write(&file, GOOD).unwrap();
+        for _ in 0..3 {
+            r.request(None);
+            assert!(wait(&mut r).result.is_ok());
+        }
+        // three kept: generations 2, 3, 4
+        assert_eq!(r.kept(), [2, 3, 4]);
+        assert_eq!(r.rollback().unwrap().info.generation, 3);
+        assert_eq!(r.rollback().unwrap().info.generation, 2);
+        assert!(r.rollback().is_err());
+        r.request(None);
+        assert_eq!(wait(&mut r).result.ok().unwrap().info.generation, 5);
+        assert_eq!((r.ok, r.failed, r.rollbacks), (4, 1, 2));
+    }
+}
