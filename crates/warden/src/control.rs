@@ -104,10 +104,16 @@ impl EngineControl {
             .lock()
             .map_err(|_| "bypass state unavailable".to_string())?;
         let Some(kernel) = guard.as_mut() else {
-            return Err(
-                "bypass applies to the inline bridge (-Q -i A:B): in IDS mode warden is not in the path"
+            return Err(match self.mode {
+                "nfqueue" => {
+                    "bypass applies to the inline bridge (-Q -i A:B): NFQUEUE fails open in \
+                     the kernel (the firewall rule's bypass flag, nfq.fail-open)"
+                        .into()
+                }
+                _ => "bypass applies to the inline bridge (-Q -i A:B): in IDS mode warden is not \
+                     in the path"
                     .into(),
-            );
+            });
         };
         let before = self.inspection();
         if on {
