@@ -282,6 +282,19 @@ impl Engine {
         )
     }
 
+    /// An engine with no rules that keeps this one's flowbit and flowint
+    /// ids: what a later [`Engine::rebuild`] needs from its predecessor,
+    /// without keeping the predecessor's rules in memory.
+    pub fn names_only(&self) -> Engine {
+        Engine {
+            sigs: Vec::new(),
+            prefilter: Prefilter::build(&[]),
+            tx_prefilter: TxPrefilter::build(&[]),
+            bits: self.bits.clone(),
+            shadow: Box::new([]),
+        }
+    }
+
     fn build_seeded(
         rules: &[Rule],
         vars: &Vars,

@@ -128,8 +128,9 @@ pub(crate) struct Reloader {
     last_generation: u64,
     /// Good rulesets, oldest first; the live one is the last.
     history: VecDeque<Arc<Ruleset>>,
-    /// The engine built last (live or rolled back): the next build takes
-    /// its flowbit ids, so ids only ever grow.
+    /// The flowbit ids of the engine built last (live or rolled back), in
+    /// an engine without rules: the next build takes them, so ids only
+    /// ever grow, and a rolled-back ruleset is not kept alive by them.
     newest: Arc<Engine>,
     pub(crate) ok: u64,
     pub(crate) failed: u64,
@@ -147,7 +148,7 @@ impl Reloader {
             again: false,
             queued: Vec::new(),
             last_generation: first.info.generation,
-            newest: Arc::clone(&first.engine),
+            newest: Arc::new(first.engine.names_only()),
             history: VecDeque::from([first]),
             ok: 0,
             failed: 0,
@@ -267,7 +268,7 @@ impl Reloader {
             engine: l.engine,
             info: Arc::new(info),
         });
-        self.newest = Arc::clone(&rs.engine);
+        self.newest = Arc::new(rs.engine.names_only());
         self.history.push_back(Arc::clone(&rs));
         while self.history.len() > KEEP {
             self.history.pop_front();
