@@ -38,6 +38,7 @@ const HONOURED_KEYS: &[&str] = &[
     "stats.enabled",
     "stats.interval",
     "unix-command.",
+    "reload.",
 ];
 
 /// EVE output switches read from the config.

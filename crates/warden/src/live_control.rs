@@ -207,7 +207,7 @@ impl LoopControl {
             info: Arc::clone(w.ruleset()),
         });
         let (tx, rx) = mpsc::channel();
-        let reloader = Reloader::new(cli, Arc::clone(&first));
+        let reloader = Reloader::new(cli, Arc::clone(&first), Some(w.options().clone()));
         let shared = Arc::new(Shared {
             cli: cli.clone(),
             state: Mutex::new(SharedState {

@@ -9,6 +9,7 @@ mod app_eve;
 mod app_glue;
 mod app_stats;
 mod bypass;
+mod canary;
 mod cli;
 mod config;
 mod control;
@@ -118,6 +119,12 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
             )
         }
     };
+    if live || queued {
+        // a canary named wrongly is found at start, not at the first reload
+        if let Some(c) = canary::Canary::from_config(&cfg)? {
+            c.ensure_readable()?;
+        }
+    }
     // verdicts are enforced inline (-Q) and when a capture simulates it
     let ips = cli.simulate_ips || cli.inline || queued;
     let loaded = load::ruleset(cli, &cfg)?;

@@ -23,9 +23,11 @@ use anyhow::Result;
 use serde_json::Value;
 use warden_detect::Engine;
 
+use crate::canary::Canary;
 use crate::cli::Cli;
 use crate::load::{self, Loaded};
 use crate::ruleset::RulesetInfo;
+use crate::run::RunOptions;
 
 /// Rulesets kept for `rollback` (the running one included).
 pub(crate) const KEEP: usize = 3;
@@ -116,6 +118,9 @@ pub(crate) struct Outcome {
 /// The reload state of a live run.
 pub(crate) struct Reloader {
     cli: Cli,
+    /// The live run's settings, for the canary (`reload.canary`); `None`
+    /// runs no canary.
+    run_opts: Option<RunOptions>,
     building: Option<JoinHandle<Result<Loaded>>>,
     build_started: Instant,
     /// Waiting for the build that runs.
@@ -139,9 +144,10 @@ pub(crate) struct Reloader {
 
 impl Reloader {
     /// A reloader for a run that started with `first` (generation 1).
-    pub(crate) fn new(cli: &Cli, first: Arc<Ruleset>) -> Reloader {
+    pub(crate) fn new(cli: &Cli, first: Arc<Ruleset>, run_opts: Option<RunOptions>) -> Reloader {
         Reloader {
             cli: cli.clone(),
+            run_opts,
             building: None,
             build_started: Instant::now(),
             waiting: Vec::new(),
@@ -232,10 +238,20 @@ impl Reloader {
     fn start(&mut self) {
         let cli = self.cli.clone();
         let prior = Arc::clone(&self.newest);
+        let run_opts = self.run_opts.clone();
         self.build_started = Instant::now();
         self.building = Some(std::thread::spawn(move || {
             let cfg = load::config(&cli)?;
-            load::ruleset_after(&cli, &cfg, Some(&prior))
+            let loaded = load::ruleset_after(&cli, &cfg, Some(&prior))?;
+            // a ruleset refused for its invalid rules needs no canary
+            let acceptable = loaded.rules_failed() == 0 || cli.allow_partial;
+            if let (Some(opts), true) = (run_opts, acceptable) {
+                if let Some(canary) = Canary::from_config(&cfg)? {
+                    canary.check(&loaded, &opts)?;
+                    eprintln!("warden: reload: canary: every verdict as expected");
+                }
+            }
+            Ok(loaded)
         }));
     }
 
@@ -313,7 +329,7 @@ mod tests {
     #[test]
     fn requests_during_a_build_are_coalesced_and_every_waiter_answered() {
         let (cli, _, first) = setup("coalesce", GOOD);
-        let mut r = Reloader::new(&cli, first);
+        let mut r = Reloader::new(&cli, first, None);
         let (tx1, rx1) = mpsc::channel();
         let (tx2, rx2) = mpsc::channel();
         let (tx3, rx3) = mpsc::channel();
@@ -346,7 +362,7 @@ mod tests {
     #[test]
     fn a_refused_build_lists_every_problem_and_rollback_walks_back() {
         let (cli, file, first) = setup("refuse", GOOD);
-        let mut r = Reloader::new(&cli, first);
+        let mut r = Reloader::new(&cli, first, None);
         assert!(r.rollback().err().unwrap().contains("only one"));
         std::fs::write(
             &file,

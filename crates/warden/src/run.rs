@@ -37,6 +37,7 @@ pub(crate) struct ReloadCounts {
 }
 
 /// Settings of one offline run.
+#[derive(Clone)]
 pub struct RunOptions {
     pub captures: PathBuf,
     pub log_dir: PathBuf,
@@ -215,6 +216,11 @@ impl<'a> Worker<'a> {
         }
         self.engine = engine;
         self.ruleset = info;
+    }
+
+    /// The run's settings.
+    pub(crate) fn options(&self) -> &RunOptions {
+        self.opts
     }
 
     /// The live ruleset's generation, hash and load figures.

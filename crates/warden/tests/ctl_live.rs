@@ -451,3 +451,73 @@ fn malformed_requests_are_refused_and_a_client_leaving_mid_request_harms_nothing
     let ev = w.stop();
     assert!(!of_type(&ev, "stats").is_empty());
 }
+
+#[test]
+fn a_canary_with_a_different_verdict_refuses_the_reload() {
+    require_netns!();
+    let t = Topology::new(Link::Bridged);
+    let _server = Server::start(&t);
+    // the canary: one request for /one; its packet (4) and the server's
+    // acknowledgement of it (5, same flow) must be dropped, the handshake
+    // must pass
+    let dir = std::env::temp_dir().join(format!("warden-canary-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut cap = common::Capture::new(1_767_225_600);
+    let mut c = common::Tcp::new([10, 9, 0, 1], 40000, [10, 9, 0, 2], 80);
+    c.handshake(&mut cap);
+    c.send(&mut cap, b"GET /one HTTP/1.1\r\nHost: x\r\n\r\n");
+    cap.write(&dir.join("canary.pcap"));
+    let config = dir.join("warden.yaml");
+    std::fs::write(
+        &config,
+        "reload:\n  canary:\n    capture: canary.pcap\n    drop: [4, 5]\n",
+    )
+    .unwrap();
+    let (w, sock) = start(
+        &t,
+        &drop_uri("/one", 1),
+        "canary",
+        &["-c", config.to_str().unwrap()],
+    );
+    let rules = w.log_dir.join("test.rules");
+    // a ruleset that no longer drops /one fails the canary
+    std::fs::write(
+        &rules,
+        "alert http any any -> any any (msg:\"only alerts\"; http.uri; content:\"/one\"; sid:1; rev:2;)\n",
+    )
+    .unwrap();
+    let (code, _, err) = ctl(&sock, &["reload"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("canary")
+            && err.contains("packet 4: expected drop, got accept")
+            && err.contains("packet 5: expected drop, got accept"),
+        "{err}"
+    );
+    assert!(err.contains("generation 1 still live"), "{err}");
+    assert!(blocked(&t, "/one"), "the running ruleset still blocks");
+    // one that also drops the handshake's SYN fails it the other way
+    std::fs::write(
+        &rules,
+        format!(
+            "{}drop tcp any any -> any 80 (msg:\"syn\"; flags:S; sid:9;)\n",
+            drop_uri("/one", 1)
+        ),
+    )
+    .unwrap();
+    let (code, _, err) = ctl(&sock, &["reload"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("packet 1: expected accept, got drop"), "{err}");
+    // a ruleset that keeps the verdicts goes live
+    std::fs::write(
+        &rules,
+        format!("{}{}", drop_uri("/one", 1), drop_uri("/two", 2)),
+    )
+    .unwrap();
+    let r = ctl_json(&sock, &["reload"]);
+    assert_eq!(r["generation"], 2);
+    assert!(blocked(&t, "/two"));
+    assert!(w.stderr().contains("canary: every verdict as expected"));
+    drop(w);
+    let _ = std::fs::remove_dir_all(&dir);
+}
