@@ -92,6 +92,7 @@ impl Canary {
             },
             append_logs: false,
             stats_interval: None,
+            prometheus_listen: None,
             profile_rules: false,
             verbose: 0,
             ..live.clone()

@@ -37,6 +37,7 @@ const HONOURED_KEYS: &[&str] = &[
     "nfq.buffer-size",
     "stats.enabled",
     "stats.interval",
+    "stats.prometheus.",
     "unix-command.",
     "reload.",
 ];

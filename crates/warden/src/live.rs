@@ -187,6 +187,11 @@ pub(crate) fn run(
     let started = Instant::now();
     let mut w = Worker::new(opts, loaded)?;
     let mut lc = LoopControl::new(cli, &w, loaded.engine.clone(), opts.stats_interval, started);
+    let metrics = opts
+        .prometheus_listen
+        .as_deref()
+        .map(|a| crate::prometheus::start(a, lc.shared()))
+        .transpose()?;
     let control = EngineControl::new(ifaces, opts.ips);
     let server = match socket {
         Some(path) => Some(crate::control::start(
@@ -331,6 +336,8 @@ pub(crate) fn run(
             w.flush_logs()?;
         }
     }
+    lc.close_requests();
+    drop(metrics);
     drop(server);
     control.release();
     c.read_kernel(&ports);

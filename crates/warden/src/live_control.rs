@@ -227,6 +227,12 @@ impl LoopControl {
         }
     }
 
+    /// Stops taking requests (the loop has ended): clients waiting for
+    /// an answer are told warden is stopping.
+    pub(crate) fn close_requests(&mut self) {
+        self.requests = mpsc::channel().1;
+    }
+
     /// What the control commands share with this loop.
     pub(crate) fn shared(&self) -> Arc<Shared> {
         Arc::clone(&self.shared)

@@ -21,6 +21,7 @@ mod live_control;
 mod load;
 mod nfq;
 mod profile;
+mod prometheus;
 mod reject;
 mod reload;
 mod ruleset;
@@ -179,6 +180,7 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
             .unwrap_or(256 << 20),
         profile_rules: cli.profile_rules,
         stats_interval: stats_interval(&cfg)?,
+        prometheus_listen: cfg.get_str("stats.prometheus.listen"),
     };
     if queued {
         let nfq = nfq::NfqOptions {

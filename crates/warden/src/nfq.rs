@@ -111,6 +111,11 @@ pub(crate) fn run(
     let started = Instant::now();
     let mut w = Worker::new(opts, loaded)?;
     let mut lc = LoopControl::new(cli, &w, loaded.engine.clone(), opts.stats_interval, started);
+    let metrics = opts
+        .prometheus_listen
+        .as_deref()
+        .map(|a| crate::prometheus::start(a, lc.shared()))
+        .transpose()?;
     let server = match socket {
         Some(path) => Some(crate::control::start(
             path,
@@ -185,6 +190,8 @@ pub(crate) fn run(
             w.flush_logs()?;
         }
     }
+    lc.close_requests();
+    drop(metrics);
     drop(server);
     w.finish(started, &c.stats())?;
     lc.report();

@@ -62,6 +62,9 @@ pub struct RunOptions {
     /// Live modes: a `stats` event this often (`stats.interval`); `None`
     /// writes one at the end only.
     pub stats_interval: Option<std::time::Duration>,
+    /// Live modes: serve the stats in Prometheus text format on this
+    /// address (`stats.prometheus.listen`).
+    pub prometheus_listen: Option<String>,
 }
 
 /// Counters a run keeps for the stats event and the summary.

@@ -278,11 +278,18 @@ fn stats_answers_the_counters_and_eve_gets_periodic_stats_events() {
     require_netns!();
     let t = Topology::new(Link::Bridged);
     let _server = Server::start(&t);
+    // the metrics endpoint listens on the warden namespace's loopback
+    ip(&["-n", &t.warden_ns, "link", "set", "lo", "up"]);
     let (w, sock) = start(
         &t,
         &drop_uri("/one", 1),
         "stats",
-        &["--set", "stats.interval=1"],
+        &[
+            "--set",
+            "stats.interval=1",
+            "--set",
+            "stats.prometheus.listen=127.0.0.1:0",
+        ],
     );
     assert!(passes(&t, "/x"));
     assert!(blocked(&t, "/one"));
@@ -307,6 +314,43 @@ fn stats_answers_the_counters_and_eve_gets_periodic_stats_events() {
         std::thread::sleep(Duration::from_millis(200));
     };
     assert!(periodic >= 2, "{periodic} stats events in 6 s");
+    // the same counters in Prometheus text format
+    let err = w.stderr();
+    let url = err
+        .lines()
+        .find_map(|l| l.strip_prefix("warden: prometheus metrics on http://"))
+        .expect("metrics address on stderr")
+        .trim_end_matches("/metrics")
+        .to_string();
+    let ns = t.warden_ns.clone();
+    let scrape = |path: &'static str| {
+        let (ns, url) = (ns.clone(), url.clone());
+        std::thread::spawn(move || {
+            enter_netns(&ns);
+            let mut s = std::net::TcpStream::connect(&url).expect("connect metrics");
+            s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+            let mut body = String::new();
+            std::io::Read::read_to_string(&mut s, &mut body).unwrap();
+            body
+        })
+        .join()
+        .unwrap()
+    };
+    let metrics = scrape("/metrics");
+    assert!(metrics.starts_with("HTTP/1.1 200 OK"), "{metrics}");
+    let sample = |name: &str| -> u64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{name} in {metrics}"))
+    };
+    assert!(sample("warden_decoder_pkts") > 0);
+    assert!(sample("warden_ips_drop_reason_rules") >= 1);
+    assert!(metrics.contains("warden_ruleset_info{generation=\"1\",hash=\""));
+    assert!(metrics.contains("warden_detect_engines_rules_loaded{engine=\"0\"} 1"));
+    assert!(scrape("/other").starts_with("HTTP/1.1 404"));
     assert_eq!(ctl(&sock, &["stats", "now"]).0, 1);
     let ev = w.stop();
     let all = of_type(&ev, "stats");
