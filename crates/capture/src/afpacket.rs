@@ -307,6 +307,38 @@ impl AfPacket {
         self.fd.as_raw_fd()
     }
 
+    /// The kernel's counters for this socket since the last call
+    /// (`PACKET_STATISTICS`, which resets them): frames it queued to the
+    /// socket and frames it dropped because the socket or ring was full.
+    pub fn kernel_stats(&self) -> io::Result<KernelStats> {
+        #[repr(C)]
+        #[derive(Default)]
+        struct TpacketStats {
+            packets: u32,
+            drops: u32,
+        }
+        let mut st = TpacketStats::default();
+        let mut len = std::mem::size_of::<TpacketStats>() as libc::socklen_t;
+        // SAFETY: `st` is a writable buffer of `len` bytes, the layout of
+        // the kernel's `struct tpacket_stats`.
+        let rc = unsafe {
+            libc::getsockopt(
+                self.raw_fd(),
+                libc::SOL_PACKET,
+                libc::PACKET_STATISTICS,
+                (&mut st as *mut TpacketStats).cast(),
+                &mut len,
+            )
+        };
+        if rc != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(KernelStats {
+            packets: u64::from(st.packets),
+            drops: u64::from(st.drops),
+        })
+    }
+
     /// Reads one frame without blocking into `buf` (which should hold at
     /// least `HEADROOM + VNET_HDR_LEN + 65536` bytes). `Ok(None)` when
     /// nothing is waiting.
@@ -480,6 +512,20 @@ impl AfPacket {
     pub fn uses_ring(&self) -> bool {
         false
     }
+    /// Not available.
+    pub fn kernel_stats(&self) -> io::Result<KernelStats> {
+        Err(io::ErrorKind::Unsupported.into())
+    }
+}
+
+/// Kernel counters of a packet socket ([`AfPacket::kernel_stats`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KernelStats {
+    /// Frames the kernel queued to the socket (drops included, as the
+    /// kernel counts them).
+    pub packets: u64,
+    /// Frames dropped because the socket buffer or ring was full.
+    pub drops: u64,
 }
 
 impl AfPacket {

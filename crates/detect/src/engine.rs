@@ -12,6 +12,7 @@ use crate::payload::{run_chain, ChainRun};
 use crate::prefilter::{Prefilter, ProtoClass};
 use crate::sig::*;
 use crate::threshold::{Thresholds, TrackInput};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 /// Flow flag bits the engine keeps in [`Flow::flags`].
@@ -54,6 +55,9 @@ pub struct FiredRule {
     /// properties (`dsize`, a content found in one packet) drops only the
     /// packet.
     pub flow_scope: bool,
+    /// The rule is in shadow ([`Engine::set_shadow`]): it alerts but
+    /// blocks nothing.
+    pub shadow: bool,
 }
 
 impl FiredRule {
@@ -62,9 +66,15 @@ impl FiredRule {
         !self.silent
     }
 
-    /// Whether it drops the packet (drop and every reject) when inline.
+    /// Whether it drops the packet (drop and every reject) when inline;
+    /// a rule in shadow never does.
     pub fn blocks(&self) -> bool {
-        self.action.blocks()
+        self.action.blocks() && !self.shadow
+    }
+
+    /// A drop or reject rule in shadow: logged as `would_drop`.
+    pub fn would_block(&self) -> bool {
+        self.action.blocks() && self.shadow
     }
 }
 
@@ -201,7 +211,14 @@ fn sort_sigs(sigs: &mut [Sig], rank: &[u8; 4]) {
     });
 }
 
-/// A compiled, immutable ruleset.
+/// Shadow flags as the rules' metadata sets them.
+fn static_shadow(sigs: &[Sig]) -> Box<[AtomicBool]> {
+    sigs.iter()
+        .map(|s| AtomicBool::new(s.meta.static_shadow()))
+        .collect()
+}
+
+/// A compiled ruleset: immutable but for the per-rule shadow switches.
 pub struct Engine {
     sigs: Vec<Sig>,
     prefilter: Prefilter,
@@ -210,6 +227,10 @@ pub struct Engine {
     /// reloaded engine starts from its predecessor's so flows in progress
     /// keep their bits.
     bits: BitNames,
+    /// Per rule (by index): in shadow, alerting without blocking. Set at
+    /// build from `metadata: warden_mode shadow` and switched at run time
+    /// by [`Engine::set_shadow`]; read once per match.
+    shadow: Box<[AtomicBool]>,
 }
 
 impl Engine {
@@ -261,6 +282,19 @@ impl Engine {
         )
     }
 
+    /// An engine with no rules that keeps this one's flowbit and flowint
+    /// ids: what a later [`Engine::rebuild`] needs from its predecessor,
+    /// without keeping the predecessor's rules in memory.
+    pub fn names_only(&self) -> Engine {
+        Engine {
+            sigs: Vec::new(),
+            prefilter: Prefilter::build(&[]),
+            tx_prefilter: TxPrefilter::build(&[]),
+            bits: self.bits.clone(),
+            shadow: Box::new([]),
+        }
+    }
+
     fn build_seeded(
         rules: &[Rule],
         vars: &Vars,
@@ -288,12 +322,14 @@ impl Engine {
         report.loaded = sigs.len();
         let prefilter = Prefilter::build(&sigs);
         let tx_prefilter = TxPrefilter::build(&sigs);
+        let shadow = static_shadow(&sigs);
         (
             Engine {
                 sigs,
                 prefilter,
                 tx_prefilter,
                 bits,
+                shadow,
             },
             report,
         )
@@ -319,6 +355,32 @@ impl Engine {
         sort_sigs(&mut self.sigs, &rank);
         self.prefilter = Prefilter::build(&self.sigs);
         self.tx_prefilter = TxPrefilter::build(&self.sigs);
+        self.shadow = static_shadow(&self.sigs);
+    }
+
+    /// Puts rules in shadow or takes them out: rule `i` is in shadow when
+    /// its metadata says `warden_mode shadow` or `runtime(gid, sid)` holds.
+    /// A rule in shadow still matches and alerts, but a drop or reject
+    /// blocks nothing ([`FiredRule::blocks`]). Safe while other threads
+    /// inspect: each match reads its rule's flag once.
+    pub fn set_shadow(&self, runtime: impl Fn(u32, u32) -> bool) {
+        for (s, flag) in self.sigs.iter().zip(self.shadow.iter()) {
+            let on = s.meta.static_shadow() || runtime(s.meta.gid, s.meta.sid);
+            flag.store(on, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether rule `i` is in shadow.
+    pub fn shadowed(&self, i: u32) -> bool {
+        self.shadow[i as usize].load(Ordering::Relaxed)
+    }
+
+    /// Index of the rule `gid:sid`, if loaded.
+    pub fn find(&self, gid: u32, sid: u32) -> Option<u32> {
+        self.sigs
+            .iter()
+            .position(|s| s.meta.gid == gid && s.meta.sid == sid)
+            .map(|i| i as u32)
     }
 
     pub fn sig(&self, i: u32) -> &Sig {
@@ -593,6 +655,7 @@ impl Engine {
             silent: s.noalert,
             rate_filtered: false,
             flow_scope,
+            shadow: self.shadow[ri as usize].load(Ordering::Relaxed),
         };
         // a suppression hides the alert but the rule's action still
         // applies; thresholds and rate filters are not consulted then

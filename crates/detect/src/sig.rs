@@ -67,6 +67,16 @@ pub struct SigMeta {
     pub line: u32,
 }
 
+impl SigMeta {
+    /// `metadata: warden_mode shadow`: the rule is in shadow from load
+    /// (alerts, never blocks).
+    pub fn static_shadow(&self) -> bool {
+        self.metadata
+            .iter()
+            .any(|(k, v)| k == "warden_mode" && v.iter().any(|x| x == "shadow"))
+    }
+}
+
 /// Which packets a rule's protocol admits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProtoMatch {

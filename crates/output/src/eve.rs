@@ -14,7 +14,7 @@ use crate::json::JsonBuf;
 use crate::proto::write_proto;
 use crate::record::{
     AlertRecord, AppObject, DnsRecord, DropIp, DropL4, DropRecord, Endpoint, FileinfoRecord,
-    FlowRecord, HttpRecord, PacketHeader, TlsRecord,
+    FlowRecord, HttpRecord, PacketHeader, RulesetTag, TlsRecord,
 };
 use crate::stats::{render_stats_into, StatsSnapshot};
 use crate::time::Timestamp;
@@ -243,12 +243,7 @@ pub fn render_alert(out: &mut Vec<u8>, r: &AlertRecord<'_>) {
         j.end_object();
     }
     if let Some(t) = &r.ruleset {
-        j.begin_object_key("warden");
-        j.begin_object_key("ruleset");
-        j.u64("generation", t.generation);
-        j.str("hash", t.hash);
-        j.end_object();
-        j.end_object();
+        write_ruleset(&mut j, t);
     }
     j.end_object();
 }
@@ -341,6 +336,20 @@ pub fn render_drop(out: &mut Vec<u8>, r: &DropRecord<'_>) {
         j.u64("severity", u64::from(a.severity));
         j.end_object();
     }
+    if let Some(t) = &r.ruleset {
+        write_ruleset(&mut j, t);
+    }
+    j.end_object();
+}
+
+/// The warden extension naming the ruleset behind an event:
+/// `"warden":{"ruleset":{"generation":N,"hash":"..."}}`.
+fn write_ruleset(j: &mut JsonBuf<'_>, t: &RulesetTag<'_>) {
+    j.begin_object_key("warden");
+    j.begin_object_key("ruleset");
+    j.u64("generation", t.generation);
+    j.str("hash", t.hash);
+    j.end_object();
     j.end_object();
 }
 

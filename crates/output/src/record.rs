@@ -294,6 +294,9 @@ pub struct DropRecord<'a> {
     pub reason: Option<&'a str>,
     /// The rule that dropped it, when a rule did.
     pub alert: Option<DropAlert<'a>>,
+    /// Ruleset live when it was dropped (warden extension, see
+    /// [`RulesetTag`]).
+    pub ruleset: Option<RulesetTag<'a>>,
 }
 
 /// IP-layer fields of a dropped packet.

@@ -30,6 +30,9 @@ pub struct StatsSnapshot {
     /// Any other counter, by full dotted path from `stats`; merged into
     /// the same tree (so `"decoder.arp"` lands inside `decoder`).
     pub counters: Vec<(&'static str, u64)>,
+    /// Text values by full dotted path (`"warden.ruleset.hash"`), merged
+    /// into the same tree as `counters`.
+    pub texts: Vec<(&'static str, String)>,
 }
 
 /// `stats.capture`.
@@ -145,6 +148,7 @@ const SECTION_ORDER: &[&str] = &[
 
 enum Node<'s> {
     Leaf(u64),
+    Text(&'s str),
     Engines(&'s [EngineStats]),
     Obj(Vec<(&'s str, Node<'s>)>),
 }
@@ -179,6 +183,7 @@ impl<'s> Node<'s> {
     fn write(&self, j: &mut JsonBuf<'_>, key: &str) {
         match self {
             Node::Leaf(v) => j.u64(key, *v),
+            Node::Text(t) => j.str(key, t),
             Node::Engines(es) => {
                 j.begin_array_key(key);
                 for e in es.iter() {
@@ -259,9 +264,13 @@ fn build(s: &StatsSnapshot) -> Node<'_> {
     for &(k, v) in &s.counters {
         put(&[], k, v);
     }
+
     // Suricata writes flow.memuse last in its section.
     if let Some(m) = f.memuse {
         put(&["flow"], "memuse", m);
+    }
+    for (k, t) in &s.texts {
+        root.insert(&[], k, Node::Text(t));
     }
     if let Node::Obj(children) = &mut root {
         // Stable: unknown sections keep their insertion order, after the

@@ -459,6 +459,7 @@ fn drop_record<'a>() -> DropRecord<'a> {
             category: "",
             severity: 3,
         }),
+        ruleset: None,
     }
 }
 
@@ -562,6 +563,7 @@ pub fn stats_snapshot() -> StatsSnapshot {
             ("app_layer.flow.failed_tcp", 228),
             ("decoder.arp", 526),
         ],
+        texts: vec![],
     }
 }
 
@@ -659,4 +661,30 @@ fn ordered_keys(json: &str) -> Vec<String> {
         }
     }
     serde_json::from_str::<Keys>(json).unwrap().0
+}
+
+#[test]
+fn drop_events_and_stats_name_the_ruleset() {
+    let mut d = drop_record();
+    d.ruleset = Some(RulesetTag {
+        generation: 7,
+        hash: "0123456789abcdef",
+    });
+    let line = eve_line(|w| w.drop_event(&d).unwrap());
+    assert!(
+        line.ends_with(
+            r#""severity":3},"warden":{"ruleset":{"generation":7,"hash":"0123456789abcdef"}}}"#
+        ),
+        "{line}"
+    );
+    let s = StatsSnapshot {
+        counters: vec![("warden.ruleset.generation", 7)],
+        texts: vec![("warden.ruleset.hash", "0123456789abcdef".into())],
+        ..Default::default()
+    };
+    let line = eve_line(|w| w.stats(Timestamp::default(), &s).unwrap());
+    assert!(
+        line.contains(r#""warden":{"ruleset":{"generation":7,"hash":"0123456789abcdef"}}"#),
+        "{line}"
+    );
 }

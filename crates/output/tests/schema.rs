@@ -143,6 +143,7 @@ fn lines() -> Vec<String> {
             category: "c",
             severity: 1,
         }),
+        ruleset: None,
     };
     let s = StatsSnapshot {
         uptime: 1,
@@ -164,6 +165,7 @@ fn lines() -> Vec<String> {
             ..Default::default()
         },
         counters: vec![],
+        texts: vec![],
     };
 
     let mut w = EveWriter::new(Vec::new());

@@ -36,6 +36,11 @@ const HONOURED_KEYS: &[&str] = &[
     "nfq.fail-open",
     "nfq.queue-maxlen",
     "nfq.buffer-size",
+    "stats.enabled",
+    "stats.interval",
+    "stats.prometheus.",
+    "unix-command.",
+    "reload.",
 ];
 
 /// EVE output switches read from the config.

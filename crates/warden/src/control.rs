@@ -11,7 +11,10 @@
 //!   sockets still read; without tc, warden forwards frames itself without
 //!   inspecting them. `off` restores inspection. Refused in passive mode,
 //!   where warden is not in the path;
-//! - `shutdown`: a clean stop, as SIGTERM.
+//! - `shutdown`: a clean stop, as SIGTERM;
+//! - in live modes, the ruleset and stats commands of
+//!   [`crate::ruleset_commands`] (`reload`, `rollback`, `ruleset-diff`,
+//!   `rules`, `stats`, `shadow`).
 //!
 //! The packet loop reads the bypass state once per frame
 //! ([`EngineControl::inspection`], one relaxed atomic load); any capture
@@ -29,6 +32,7 @@ use warden_control::{Dispatcher, Server, ServerLimits};
 
 use crate::bypass::KernelBypass;
 use crate::live::{request_stop, Interfaces};
+use crate::live_control::Shared;
 
 /// What the packet loop does with a frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,10 +104,16 @@ impl EngineControl {
             .lock()
             .map_err(|_| "bypass state unavailable".to_string())?;
         let Some(kernel) = guard.as_mut() else {
-            return Err(
-                "bypass applies to the inline bridge (-Q -i A:B): in IDS mode warden is not in the path"
+            return Err(match self.mode {
+                "nfqueue" => {
+                    "bypass applies to the inline bridge (-Q -i A:B): NFQUEUE fails open in \
+                     the kernel (the firewall rule's bypass flag, nfq.fail-open)"
+                        .into()
+                }
+                _ => "bypass applies to the inline bridge (-Q -i A:B): in IDS mode warden is not \
+                     in the path"
                     .into(),
-            );
+            });
         };
         let before = self.inspection();
         if on {
@@ -142,6 +152,16 @@ impl EngineControl {
         }
     }
 
+    /// Control state for a mode with no bypass of its own (NFQUEUE: the
+    /// kernel's queue flags do that job).
+    pub(crate) fn without_bypass(mode: &'static str) -> Arc<EngineControl> {
+        Arc::new(EngineControl {
+            inspection: AtomicU8::new(0),
+            kernel: Mutex::new(None),
+            mode,
+        })
+    }
+
     /// Removes the kernel path if the kill switch left it on (at exit).
     pub(crate) fn release(&self) {
         if let Ok(mut g) = self.kernel.lock() {
@@ -169,8 +189,9 @@ fn bypass_reply(state: Inspection, changed: bool, why_no_kernel: Option<String>)
 const BYPASS_USAGE: &str =
     "bypass on|off: kill switch; on: traffic crosses uninspected, off: inspection restored";
 
-/// The engine's command table.
-pub(crate) fn dispatcher(ctl: Arc<EngineControl>) -> Dispatcher {
+/// The engine's command table; with `live`, the ruleset and stats
+/// commands too ([`crate::ruleset_commands`]).
+pub(crate) fn dispatcher(ctl: Arc<EngineControl>, live: Option<Arc<Shared>>) -> Dispatcher {
     let mut d = Dispatcher::new();
     let mode = ctl.mode;
     d.register(
@@ -203,12 +224,19 @@ pub(crate) fn dispatcher(ctl: Arc<EngineControl>) -> Dispatcher {
             Ok(json!("shutting down"))
         },
     );
+    if let Some(shared) = live {
+        crate::ruleset_commands::register(&mut d, shared);
+    }
     d
 }
 
 /// Opens the control socket at `path` with the engine's commands.
-pub(crate) fn start(path: &Path, ctl: Arc<EngineControl>) -> Result<Server> {
-    let s = Server::start(path, dispatcher(ctl), ServerLimits::default())
+pub(crate) fn start(
+    path: &Path,
+    ctl: Arc<EngineControl>,
+    live: Option<Arc<Shared>>,
+) -> Result<Server> {
+    let s = Server::start(path, dispatcher(ctl, live), ServerLimits::default())
         .with_context(|| format!("cannot open the control socket {}", path.display()))?;
     eprintln!("warden: control socket {}", path.display());
     Ok(s)
@@ -226,7 +254,7 @@ mod tests {
 
     #[test]
     fn version_names_the_release_and_mode() {
-        let d = dispatcher(passive());
+        let d = dispatcher(passive(), None);
         let Reply::Ok(v) = d.dispatch(&Request::new("version", &[])) else {
             panic!("version answers");
         };
@@ -238,7 +266,7 @@ mod tests {
     #[test]
     fn bypass_is_refused_when_warden_is_not_in_the_path_or_asked_badly() {
         let ctl = passive();
-        let d = dispatcher(ctl.clone());
+        let d = dispatcher(ctl.clone(), None);
         let Reply::Refused(why) = d.dispatch(&Request::new("bypass", &["on"])) else {
             panic!("refused in IDS mode");
         };
@@ -254,7 +282,7 @@ mod tests {
 
     #[test]
     fn the_help_lists_the_engine_commands() {
-        let d = dispatcher(passive());
+        let d = dispatcher(passive(), None);
         assert_eq!(d.names(), ["help", "version", "bypass", "shutdown"]);
     }
 }

@@ -17,11 +17,16 @@ use warden_control::{Reply, Request, DEFAULT_SOCKET};
 /// How long to wait for a reply.
 const REPLY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How long to wait for commands that build a ruleset (`reload`,
+/// `ruleset-diff`): a little longer than the engine waits for the build.
+const BUILD_TIMEOUT: Duration = Duration::from_secs(620);
+
 #[derive(Parser, Debug)]
 #[command(
     name = "warden ctl",
     about = "Send a command to a running warden (its --unix-socket)",
-    after_help = "Commands: version, bypass on|off, shutdown, help.\n\
+    after_help = "Commands: version, bypass on|off, reload, rollback, ruleset-diff [PATH...],\n\
+                  rules [index], stats, shadow SID on|off, shutdown, help.\n\
                   Exit status: 0 done, 1 refused, 2 no answer."
 )]
 struct CtlCli {
@@ -54,11 +59,24 @@ pub(crate) fn main(args: impl Iterator<Item = std::ffi::OsString>) -> ExitCode {
             };
         }
     };
+    let mut args = cli.args.clone();
+    if cli.command == "ruleset-diff" {
+        // warden reads the files from its own working directory
+        for a in &mut args {
+            if let Ok(p) = std::path::absolute(&*a) {
+                *a = p.display().to_string();
+            }
+        }
+    }
+    let timeout = match cli.command.as_str() {
+        "reload" | "ruleset-diff" => BUILD_TIMEOUT,
+        _ => REPLY_TIMEOUT,
+    };
     let req = Request {
         command: cli.command.clone(),
-        args: cli.args.clone(),
+        args,
     };
-    match call(&cli.socket, &req, REPLY_TIMEOUT) {
+    match call(&cli.socket, &req, timeout) {
         Ok(reply) => {
             if cli.json {
                 print!("{}", reply.to_line());

@@ -16,11 +16,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context, Result};
-use warden_capture::afpacket::{self, restore_vlan_tag, AfPacket, HEADROOM, VNET_HDR_LEN};
+use warden_capture::afpacket::{
+    self, restore_vlan_tag, AfPacket, KernelStats, HEADROOM, VNET_HDR_LEN,
+};
 use warden_output::Timestamp;
 use warden_packet::{decode, DecodeOptions, LinkType};
 
 use crate::control::{EngineControl, Inspection};
+use crate::live_control::LoopControl;
 use crate::load::Loaded;
 use crate::reject::{reject_frame, Toward};
 use crate::run::{RunOptions, Worker};
@@ -120,6 +123,35 @@ struct LiveCounters {
     truncated: u64,
     own_frames: u64,
     bypassed: u64,
+    /// The kernel's socket counters, summed over the interfaces.
+    kernel: KernelStats,
+}
+
+impl LiveCounters {
+    /// The loop's counters for the stats event.
+    fn stats(&self) -> [(&'static str, u64); 9] {
+        [
+            ("capture.kernel_packets", self.kernel.packets),
+            ("capture.kernel_drops", self.kernel.drops),
+            ("capture.errors", self.send_errors),
+            ("capture.afpacket.frames_read", self.received),
+            ("capture.afpacket.forwarded", self.forwarded),
+            ("capture.afpacket.truncated", self.truncated),
+            ("capture.afpacket.own_frames", self.own_frames),
+            ("capture.afpacket.bypassed", self.bypassed),
+            ("ips.reject_answers_sent", self.rejects_sent),
+        ]
+    }
+
+    /// Adds what the kernel counted since the last call.
+    fn read_kernel(&mut self, ports: &[Port]) {
+        for p in ports {
+            if let Ok(k) = p.sock.kernel_stats() {
+                self.kernel.packets += k.packets;
+                self.kernel.drops += k.drops;
+            }
+        }
+    }
 }
 
 /// Runs live until SIGINT/SIGTERM or `warden ctl shutdown`; `socket` is
@@ -152,12 +184,21 @@ pub(crate) fn run(
     }
     install_stop_handlers();
     crate::reload::install_signal();
-    let mut reloader = crate::reload::Reloader::new(cli, loaded);
     let started = Instant::now();
     let mut w = Worker::new(opts, loaded)?;
+    let mut lc = LoopControl::new(cli, &w, loaded.engine.clone(), opts.stats_interval, started);
+    let metrics = opts
+        .prometheus_listen
+        .as_deref()
+        .map(|a| crate::prometheus::start(a, lc.shared()))
+        .transpose()?;
     let control = EngineControl::new(ifaces, opts.ips);
     let server = match socket {
-        Some(path) => Some(crate::control::start(path, control.clone())?),
+        Some(path) => Some(crate::control::start(
+            path,
+            control.clone(),
+            Some(lc.shared()),
+        )?),
         None => None,
     };
     let names: Vec<String> = ifaces
@@ -281,21 +322,12 @@ pub(crate) fn run(
                 }
             }
         }
-        // a reload built in the background goes live between batches
-        match reloader.poll() {
-            Some(Ok(swap)) => {
-                w.swap_engine(swap.engine);
-                eprintln!("warden: reload: generation {} is live", swap.generation);
-            }
-            Some(Err(refused)) => eprintln!(
-                "warden: reload refused: {} (generation {} still live)",
-                refused.reason,
-                reloader.generation()
-            ),
-            None => {}
-        }
+        // reloads, rollbacks and control requests are served between
+        // batches; so is the periodic stats event
+        lc.tick(&mut w, &c.stats())?;
         if last_idle.elapsed().as_millis() >= 500 {
             last_idle = Instant::now();
+            c.read_kernel(&ports);
             let ts = now();
             w.expire(
                 ts.secs.saturating_mul(1_000_000_000) + i64::from(ts.nanos),
@@ -304,17 +336,13 @@ pub(crate) fn run(
             w.flush_logs()?;
         }
     }
+    lc.close_requests();
+    drop(metrics);
     drop(server);
     control.release();
-    w.finish(loaded, started)?;
-    if reloader.ok + reloader.failed > 0 {
-        eprintln!(
-            "warden: reloads: {} ok, {} refused; generation {} was live at the end",
-            reloader.ok,
-            reloader.failed,
-            reloader.generation()
-        );
-    }
+    c.read_kernel(&ports);
+    w.finish(started, &c.stats())?;
+    lc.report();
     eprintln!(
         "warden: live: {} frames read, {} forwarded, {} dropped, {} reject answers sent, {} send errors, {} truncated, {} own frames skipped, {} bypassed (kill switch)",
         c.received, c.forwarded, c.dropped, c.rejects_sent, c.send_errors, c.truncated, c.own_frames, c.bypassed

@@ -14,14 +14,20 @@ use warden_rules::{load_rule_files, Classifications, Diagnostic, Vars};
 
 use crate::cli::Cli;
 use crate::config::Config;
+use crate::ruleset::RuleIndex;
 
 /// A compiled ruleset and everything known about how it loaded.
 pub struct Loaded {
     /// Shared with the workers; a reload replaces it.
     pub engine: Arc<Engine>,
     /// SHA-256 (hex) of the rule files' names and contents, in load
-    /// order: what distinguishes one ruleset from another.
+    /// order, and of the settings that change what the rules match
+    /// (variables, action-order, threshold and classification files):
+    /// what distinguishes one ruleset from another.
     pub hash: String,
+    /// Every loaded rule's identity, revision, action and text digest
+    /// (for `ruleset-diff` and `rules`).
+    pub index: Arc<RuleIndex>,
     pub report: LoadReport,
     /// Rules that did not parse.
     pub parse_errors: Vec<Diagnostic>,
@@ -183,22 +189,44 @@ pub fn ruleset_after(cli: &Cli, cfg: &Config, prior: Option<&Engine>) -> Result<
             eprintln!("warden: warning: {}: {problem}", path.display());
         }
     }
-    let mut sha = Sha256::new();
-    for f in &source.files {
-        sha.update(f.display().to_string().as_bytes());
-        sha.update([0]);
-        sha.update(std::fs::read(f).unwrap_or_default());
-    }
-    let hash = sha.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let hash = content_hash(&source.files, cfg, &vars);
+    let index = Arc::new(RuleIndex::new(&engine, &source.rules));
     Ok(Loaded {
         engine: Arc::new(engine),
         hash,
+        index,
         report,
         parse_errors: source.diagnostics,
         commented_out: source.commented_out,
         files,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// The ruleset's content hash: rule files (names and bytes, in load
+/// order), then the settings that change what those rules match.
+fn content_hash(files: &[PathBuf], cfg: &Config, vars: &Vars) -> String {
+    let mut sha = Sha256::new();
+    let mut part = |tag: &str, bytes: &[u8]| {
+        sha.update(tag.as_bytes());
+        sha.update((bytes.len() as u64).to_le_bytes());
+        sha.update(bytes);
+    };
+    for f in files {
+        part("file", f.display().to_string().as_bytes());
+        part("bytes", &std::fs::read(f).unwrap_or_default());
+    }
+    part("vars", format!("{vars:?}").as_bytes());
+    if let Some(order) = cfg.get("action-order") {
+        part("action-order", format!("{order:?}").as_bytes());
+    }
+    for key in ["threshold-file", "classification-file"] {
+        if let Some(f) = cfg.get_str(key) {
+            let path = cfg.resolve(std::path::Path::new(&f));
+            part(key, &std::fs::read(path).unwrap_or_default());
+        }
+    }
+    sha.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Reason a rule was not loaded, reduced to its cause for grouping.

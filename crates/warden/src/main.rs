@@ -9,6 +9,7 @@ mod app_eve;
 mod app_glue;
 mod app_stats;
 mod bypass;
+mod canary;
 mod cli;
 mod config;
 mod control;
@@ -16,11 +17,15 @@ mod ctl;
 mod failopen;
 mod hostcheck;
 mod live;
+mod live_control;
 mod load;
 mod nfq;
 mod profile;
+mod prometheus;
 mod reject;
 mod reload;
+mod ruleset;
+mod ruleset_commands;
 mod run;
 mod verdict;
 
@@ -97,8 +102,8 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
                 )
             })
     });
-    if cli.unix_socket.is_some() && !live {
-        anyhow::bail!("--unix-socket applies to live mode (-i)");
+    if cli.unix_socket.is_some() && !live && !queued {
+        anyhow::bail!("--unix-socket applies to live modes (-i, -q)");
     }
     let read = match (&cli.read, live) {
         (Some(r), _) => {
@@ -115,6 +120,12 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
             )
         }
     };
+    if live || queued {
+        // a canary named wrongly is found at start, not at the first reload
+        if let Some(c) = canary::Canary::from_config(&cfg)? {
+            c.ensure_readable()?;
+        }
+    }
     // verdicts are enforced inline (-Q) and when a capture simulates it
     let ips = cli.simulate_ips || cli.inline || queued;
     let loaded = load::ruleset(cli, &cfg)?;
@@ -169,6 +180,8 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
             .get_size("stream.reassembly.memcap")?
             .unwrap_or(256 << 20),
         profile_rules: cli.profile_rules,
+        stats_interval: stats_interval(&cfg)?,
+        prometheus_listen: cfg.get_str("stats.prometheus.listen"),
     };
     if queued {
         let nfq = nfq::NfqOptions {
@@ -184,7 +197,7 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
             },
             recv_buffer: cfg.get_size("nfq.buffer-size")?.unwrap_or(8 << 20),
         };
-        nfq::run(&opts, &loaded, &nfq)?;
+        nfq::run(&opts, &loaded, &nfq, socket.as_deref(), cli)?;
         return Ok(ExitCode::SUCCESS);
     }
     match &ifaces {
@@ -192,6 +205,78 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
         None => run::run(&opts, &loaded)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `-T` with a reachable control socket (`--unix-socket PATH`, the
+/// config's `unix-command`, or the default path if it exists): says what
+/// the tested ruleset would change against the running one.
+fn diff_against_running(cli: &Cli, cfg: &config::Config, loaded: &load::Loaded) {
+    use warden_control::{client::call, Reply, Request};
+    let configured = cfg
+        .get_bool("unix-command.enabled")
+        .unwrap_or(false)
+        .then(|| cfg.get_str("unix-command.filename").map(PathBuf::from))
+        .flatten();
+    let (path, asked) = match (&cli.unix_socket, configured) {
+        (Some(p), _) => (p.clone(), true),
+        (None, Some(p)) => (p, true),
+        (None, None) => (PathBuf::from(warden_control::DEFAULT_SOCKET), false),
+    };
+    if !asked && !path.exists() {
+        return;
+    }
+    let req = Request::new("rules", &["index"]);
+    let running = match call(&path, &req, std::time::Duration::from_secs(10)) {
+        Ok(Reply::Ok(v)) => v,
+        Ok(Reply::Refused(why)) => {
+            eprintln!(
+                "warden: note: no ruleset diff: {} refused: {why}",
+                path.display()
+            );
+            return;
+        }
+        Err(e) => {
+            eprintln!("warden: note: no ruleset diff: no running warden answers ({e})");
+            return;
+        }
+    };
+    let index = match ruleset::RuleIndex::from_json(&running["index"]) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("warden: note: no ruleset diff: {e}");
+            return;
+        }
+    };
+    let diff = ruleset::RulesetDiff::between(&index, &loaded.index);
+    let generation = running["generation"].as_u64().unwrap_or(0);
+    let hash = running["hash"].as_str().unwrap_or("?");
+    if cli.json {
+        let mut v = diff.to_json();
+        v["type"] = serde_json::json!("diff");
+        v["against"] = serde_json::json!({"generation": generation, "hash": hash});
+        println!("{v}");
+    } else {
+        eprintln!(
+            "warden: against the running warden (generation {generation}, ruleset {hash}): {}",
+            diff.describe().join("\n")
+        );
+    }
+}
+
+/// How often live modes write a `stats` event: Suricata's
+/// `stats.interval` (seconds, default 8); `stats.enabled: no` writes one
+/// at the end only.
+fn stats_interval(cfg: &config::Config) -> Result<Option<std::time::Duration>> {
+    if cfg.get_bool("stats.enabled") == Some(false) {
+        return Ok(None);
+    }
+    match cfg.get_str("stats.interval") {
+        None => Ok(Some(std::time::Duration::from_secs(8))),
+        Some(v) => match v.trim().parse::<u64>() {
+            Ok(n) if n > 0 => Ok(Some(std::time::Duration::from_secs(n))),
+            _ => anyhow::bail!("stats.interval: expected a number of seconds above 0, got '{v}'"),
+        },
+    }
 }
 
 /// `-T`: load everything as a start would, list every problem, check the
@@ -213,6 +298,7 @@ fn test_config(cli: &Cli, cfg: &config::Config) -> Result<ExitCode> {
             eprintln!("warden: {level}: {}", f.message);
         }
     }
+    diff_against_running(cli, cfg, &loaded);
     let enforcing = (0..loaded.engine.len() as u32)
         .filter(|&i| loaded.engine.sig(i).action.blocks())
         .count();

@@ -20,7 +20,9 @@ use warden_capture::nfqueue::{self, Message, NfQueue, QueueConfig};
 use warden_capture::RawIpSender;
 use warden_packet::{decode, DecodeOptions, LinkType};
 
+use crate::control::EngineControl;
 use crate::live::{install_stop_handlers, now, stop_requested};
+use crate::live_control::LoopControl;
 use crate::load::Loaded;
 use crate::reject::{reject_ip_packet, Toward};
 use crate::run::{RunOptions, Worker};
@@ -67,8 +69,32 @@ struct NfqCounters {
     kernel_errors: u64,
 }
 
-/// Binds every queue and runs until SIGINT/SIGTERM.
-pub(crate) fn run(opts: &RunOptions, loaded: &Loaded, nfq: &NfqOptions) -> Result<()> {
+impl NfqCounters {
+    /// The loop's counters for the stats event.
+    fn stats(&self) -> [(&'static str, u64); 9] {
+        [
+            ("capture.kernel_packets", self.received),
+            ("capture.errors", self.send_errors + self.kernel_errors),
+            ("capture.nfq.accepted", self.accepted),
+            ("capture.nfq.dropped", self.dropped),
+            ("capture.nfq.overruns", self.overruns),
+            ("capture.nfq.malformed", self.malformed),
+            ("capture.nfq.truncated", self.truncated),
+            ("capture.nfq.kernel_errors", self.kernel_errors),
+            ("ips.reject_answers_sent", self.rejects_sent),
+        ]
+    }
+}
+
+/// Binds every queue and runs until SIGINT/SIGTERM (or `warden ctl
+/// shutdown`); `socket` is where the control socket listens, if anywhere.
+pub(crate) fn run(
+    opts: &RunOptions,
+    loaded: &Loaded,
+    nfq: &NfqOptions,
+    socket: Option<&std::path::Path>,
+    cli: &crate::cli::Cli,
+) -> Result<()> {
     let mut queues = Vec::with_capacity(nfq.queues.len());
     for &q in &nfq.queues {
         let cfg = QueueConfig {
@@ -81,8 +107,23 @@ pub(crate) fn run(opts: &RunOptions, loaded: &Loaded, nfq: &NfqOptions) -> Resul
     }
     let raw = RawIpSender::open().context("cannot open a raw IP socket for reject answers")?;
     install_stop_handlers();
+    crate::reload::install_signal();
     let started = Instant::now();
     let mut w = Worker::new(opts, loaded)?;
+    let mut lc = LoopControl::new(cli, &w, loaded.engine.clone(), opts.stats_interval, started);
+    let metrics = opts
+        .prometheus_listen
+        .as_deref()
+        .map(|a| crate::prometheus::start(a, lc.shared()))
+        .transpose()?;
+    let server = match socket {
+        Some(path) => Some(crate::control::start(
+            path,
+            EngineControl::without_bypass("nfqueue"),
+            Some(lc.shared()),
+        )?),
+        None => None,
+    };
     let names: Vec<String> = nfq.queues.iter().map(|q| q.to_string()).collect();
     eprintln!(
         "warden: {QUEUES_UP} on queue {} ({}; SIGINT/SIGTERM to stop)",
@@ -138,6 +179,7 @@ pub(crate) fn run(opts: &RunOptions, loaded: &Loaded, nfq: &NfqOptions) -> Resul
                 c.send_errors += 1;
             }
         }
+        lc.tick(&mut w, &c.stats())?;
         if last_idle.elapsed().as_millis() >= 500 {
             last_idle = Instant::now();
             let ts = now();
@@ -148,7 +190,11 @@ pub(crate) fn run(opts: &RunOptions, loaded: &Loaded, nfq: &NfqOptions) -> Resul
             w.flush_logs()?;
         }
     }
-    w.finish(loaded, started)?;
+    lc.close_requests();
+    drop(metrics);
+    drop(server);
+    w.finish(started, &c.stats())?;
+    lc.report();
     eprintln!(
         "warden: nfqueue: {} packets, {} accepted, {} dropped, {} reject answers sent, {} send errors, {} overruns, {} malformed, {} truncated, {} kernel errors",
         c.received,

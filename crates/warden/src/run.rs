@@ -25,8 +25,19 @@ use warden_output::{
 use warden_packet::{decode, DecodeOptions, Packet};
 
 use crate::load::Loaded;
+use crate::ruleset::RulesetInfo;
+use warden_output::RulesetTag;
+
+/// Reloads and rollbacks of a live run, for the stats event.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct ReloadCounts {
+    pub(crate) ok: u64,
+    pub(crate) failed: u64,
+    pub(crate) rollbacks: u64,
+}
 
 /// Settings of one offline run.
+#[derive(Clone)]
 pub struct RunOptions {
     pub captures: PathBuf,
     pub log_dir: PathBuf,
@@ -48,6 +59,12 @@ pub struct RunOptions {
     pub profile_rules: bool,
     /// Append to eve.json and fast.log instead of starting them afresh.
     pub append_logs: bool,
+    /// Live modes: a `stats` event this often (`stats.interval`); `None`
+    /// writes one at the end only.
+    pub stats_interval: Option<std::time::Duration>,
+    /// Live modes: serve the stats in Prometheus text format on this
+    /// address (`stats.prometheus.listen`).
+    pub prometheus_listen: Option<String>,
 }
 
 /// Counters a run keeps for the stats event and the summary.
@@ -116,6 +133,10 @@ pub(crate) struct Worker<'a> {
     opts: &'a RunOptions,
     /// The ruleset; a live reload swaps it between packets.
     engine: Arc<Engine>,
+    /// Generation, hash and load figures of `engine`.
+    ruleset: Arc<RulesetInfo>,
+    /// Reloads and rollbacks so far (live modes), for the stats event.
+    pub(crate) reloads: ReloadCounts,
     state: DetectState,
     flows: FlowTable,
     apps: HashMap<u64, FlowApp>,
@@ -177,7 +198,7 @@ pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
             w.wire_packet(raw.link, raw.data, raw.orig_len, out_ts(raw.ts), raw.index)?;
         }
     }
-    w.finish(loaded, started)?;
+    w.finish(started, &[])?;
     match failure {
         Some(e) => Err(e.context(format!(
             "stopped early; {} packets before the error were processed and logged",
@@ -191,12 +212,23 @@ impl<'a> Worker<'a> {
     /// Puts a reloaded ruleset in place, between packets. Flows keep their
     /// state (flowbit ids are stable across a rebuild); rule-indexed state
     /// (thresholds, profiles) starts afresh for the new ruleset.
-    pub(crate) fn swap_engine(&mut self, engine: Arc<Engine>) {
+    pub(crate) fn swap_engine(&mut self, engine: Arc<Engine>, info: Arc<RulesetInfo>) {
         self.state.thresholds = Default::default();
         if self.state.profile.is_some() {
             self.state.profile = Some(RuleProfile::new(engine.len()));
         }
         self.engine = engine;
+        self.ruleset = info;
+    }
+
+    /// The run's settings.
+    pub(crate) fn options(&self) -> &RunOptions {
+        self.opts
+    }
+
+    /// The live ruleset's generation, hash and load figures.
+    pub(crate) fn ruleset(&self) -> &Arc<RulesetInfo> {
+        &self.ruleset
     }
 
     /// A worker writing `eve.json` and `fast.log` into the run's log
@@ -217,6 +249,8 @@ impl<'a> Worker<'a> {
         Ok(Worker {
             opts,
             engine: Arc::clone(&loaded.engine),
+            ruleset: Arc::new(RulesetInfo::new(loaded, 1, crate::live::now())),
+            reloads: ReloadCounts::default(),
             state: {
                 let mut st = DetectState::default();
                 st.alert_max = opts.packet_alert_max;
@@ -484,6 +518,7 @@ impl Worker<'_> {
             &mut self.eve,
             &mut self.fast,
             &self.engine,
+            self.ruleset.tag(),
             &self.fired,
             &p,
             Some((&*f, dir)),
@@ -519,6 +554,7 @@ impl Worker<'_> {
                 &mut self.eve,
                 &mut self.fast,
                 &self.engine,
+                self.ruleset.tag(),
                 &self.fired,
                 p,
                 None,
@@ -539,7 +575,17 @@ impl Worker<'_> {
             self.c.drop_flow += 1;
             self.last_verdict = crate::verdict::Verdict::Drop;
             let flow = self.flows.get(t.flow);
-            return write_drop(&mut self.eve, p, Some(flow), ts, index, "flow drop", None);
+            let tag = self.ruleset.tag();
+            return write_drop(
+                &mut self.eve,
+                p,
+                Some(flow),
+                ts,
+                index,
+                "flow drop",
+                None,
+                tag,
+            );
         }
         if let Some(i) = p.icmp() {
             flow.icmp[t.direction.index()].get_or_insert((i.icmp_type, i.code));
@@ -609,6 +655,7 @@ impl Worker<'_> {
             &mut self.eve,
             &mut self.fast,
             &self.engine,
+            self.ruleset.tag(),
             &self.fired,
             p,
             Some((flow, t.direction)),
@@ -680,7 +727,62 @@ impl Worker<'_> {
             self.c.drop_rules += 1;
             "rules"
         };
-        write_drop(&mut self.eve, p, Some(fl), ts, index, reason, Some(alert))
+        let tag = self.ruleset.tag();
+        write_drop(
+            &mut self.eve,
+            p,
+            Some(fl),
+            ts,
+            index,
+            reason,
+            Some(alert),
+            tag,
+        )
+    }
+
+    /// The counters so far (`flows`: the flow table's counters and memory
+    /// use, taken before the table was drained at the end); `extra` adds counters
+    /// the caller keeps (a live loop's capture counters).
+    pub(crate) fn stats_snapshot(
+        &self,
+        started: Instant,
+        extra: &[(&'static str, u64)],
+        flows: Option<(&warden_flow::FlowCounters, usize)>,
+    ) -> StatsSnapshot {
+        let now = self.flows.counters();
+        let (counters, memuse) = flows.unwrap_or((&now, self.flows.memuse()));
+        let mut s = snapshot(
+            &self.c,
+            counters,
+            memuse,
+            &self.ruleset,
+            &self.state,
+            started,
+        );
+        s.counters.extend_from_slice(extra);
+        let r = &self.ruleset;
+        s.counters.extend([
+            ("warden.ruleset.generation", r.generation),
+            ("warden.ruleset.reloads_ok", self.reloads.ok),
+            ("warden.ruleset.reloads_failed", self.reloads.failed),
+            ("warden.ruleset.rollbacks", self.reloads.rollbacks),
+        ]);
+        s.texts.push(("warden.ruleset.hash", r.hash.clone()));
+        s
+    }
+
+    /// Writes a `stats` event stamped `ts` (live modes, every
+    /// `stats.interval`).
+    pub(crate) fn write_stats(
+        &mut self,
+        ts: Timestamp,
+        started: Instant,
+        extra: &[(&'static str, u64)],
+    ) -> Result<()> {
+        let s = self.stats_snapshot(started, extra, None);
+        self.eve.stats(ts, &s)?;
+        self.eve.flush()?;
+        Ok(())
     }
 
     /// Pushes buffered EVE and fast.log lines to their files (live mode,
@@ -693,7 +795,7 @@ impl Worker<'_> {
 
     /// End of input: close every flow, write the stats event and the
     /// summary.
-    pub(crate) fn finish(&mut self, loaded: &Loaded, started: Instant) -> Result<()> {
+    pub(crate) fn finish(&mut self, started: Instant, extra: &[(&'static str, u64)]) -> Result<()> {
         let flow_counters = self.flows.counters();
         let memuse = self.flows.memuse();
         let last = self.c.last_ts;
@@ -702,14 +804,7 @@ impl Worker<'_> {
         for f in ended {
             self.end_flow(f, last, "shutdown")?;
         }
-        let stats = snapshot(
-            &self.c,
-            &flow_counters,
-            memuse,
-            loaded,
-            &self.state,
-            started,
-        );
+        let stats = self.stats_snapshot(started, extra, Some((&flow_counters, memuse)));
         self.eve.stats(self.c.last_ts, &stats)?;
         self.eve.flush()?;
         self.fast.flush()?;
@@ -726,7 +821,7 @@ impl Worker<'_> {
             c.pkts as f64 / secs.max(1e-9)
         );
         if let Some(prof) = &self.state.profile {
-            crate::profile::report(prof, &loaded.engine, &self.opts.log_dir, secs)?;
+            crate::profile::report(prof, &self.engine, &self.opts.log_dir, secs)?;
         }
         if self.opts.verbose > 0 {
             eprintln!(
@@ -1115,6 +1210,7 @@ fn progress_key(tx: &warden_app::http::HttpTx) -> u16 {
 const FLOW_DROPPED: u32 = 1 << 16;
 
 /// Writes Suricata's `drop` event for a packet the inline verdict dropped.
+#[allow(clippy::too_many_arguments)]
 fn write_drop(
     eve: &mut Eve,
     p: &Packet<'_>,
@@ -1123,6 +1219,7 @@ fn write_drop(
     pcap_cnt: u64,
     reason: &str,
     alert: Option<warden_output::DropAlert<'_>>,
+    ruleset: RulesetTag<'_>,
 ) -> Result<()> {
     use warden_output::{DropIp, DropL4, DropRecord, PacketHeader};
     let (Some(src), Some(dst)) = (p.src_ip(), p.dst_ip()) else {
@@ -1183,6 +1280,7 @@ fn write_drop(
         l4,
         reason: Some(reason),
         alert,
+        ruleset: Some(ruleset),
     };
     eve.drop_event(&rec)?;
     Ok(())
@@ -1415,6 +1513,7 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
     eve: &mut EveWriter<W>,
     fast: &mut FastLogWriter<F>,
     engine: &Engine,
+    ruleset: RulesetTag<'_>,
     fired: &[FiredRule],
     p: &Packet<'_>,
     flow: Option<(&Flow, Direction)>,
@@ -1487,6 +1586,7 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
         r.app_object = app_rec.as_ref().map(AppRecord::object);
         r.severity = m.severity;
         r.metadata = &m.metadata;
+        r.ruleset = Some(ruleset);
         if eve_opts.payload || eve_opts.payload_printable {
             r.payload = Some(p.payload);
             r.payload_printable = eve_opts.payload_printable;
@@ -1500,6 +1600,8 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
         }
         // IDS mode: drop and reject rules alert only; inline they block.
         r.action = match f.action {
+            // a drop/reject rule in shadow blocks nothing
+            _ if f.would_block() => "would_drop",
             // a rate filter's action is reported by what befell the packet
             _ if f.rate_filtered && dropped => "blocked",
             _ if f.rate_filtered => "allowed",
@@ -1546,7 +1648,7 @@ fn snapshot(
     c: &Counters,
     fc: &warden_flow::FlowCounters,
     memuse: usize,
-    loaded: &Loaded,
+    ruleset: &RulesetInfo,
     st: &DetectState,
     started: Instant,
 ) -> StatsSnapshot {
@@ -1605,10 +1707,16 @@ fn snapshot(
         detect: DetectStats {
             engines: vec![EngineStats {
                 id: 0,
-                last_reload: c.first_ts.unwrap_or_default(),
-                rules_loaded: loaded.rules_loaded() as u64,
-                rules_failed: loaded.rules_failed() as u64,
-                rules_skipped: loaded.rules_skipped() as u64,
+                // offline: the first packet's time, as Suricata; live:
+                // when the live ruleset was loaded
+                last_reload: if ruleset.generation > 1 {
+                    ruleset.loaded_at
+                } else {
+                    c.first_ts.unwrap_or(ruleset.loaded_at)
+                },
+                rules_loaded: ruleset.loaded as u64,
+                rules_failed: ruleset.failed as u64,
+                rules_skipped: ruleset.skipped as u64,
             }],
             alert: c.alerts,
             alert_queue_overflow: st.overflow,

@@ -3,6 +3,12 @@
 //! written as classic pcap with warden's own packet builder and writer.
 #![allow(dead_code)]
 
+// the namespace test bed runs the warden binary: integration tests only
+// (the demo example shares the capture builders below)
+#[cfg(test)]
+#[macro_use]
+pub mod netns;
+
 use std::net::Ipv4Addr;
 use std::path::Path;
 
