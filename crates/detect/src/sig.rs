@@ -67,6 +67,17 @@ pub struct SigMeta {
     pub line: u32,
 }
 
+impl SigMeta {
+    /// The teams answering for the rule (`metadata: owner TEAM`, in
+    /// order); empty when nobody owns it.
+    pub fn owners(&self) -> &[String] {
+        self.metadata
+            .iter()
+            .find(|(k, _)| k == "owner")
+            .map_or(&[], |(_, v)| v.as_slice())
+    }
+}
+
 /// Which packets a rule's protocol admits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProtoMatch {

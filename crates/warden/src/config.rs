@@ -35,6 +35,7 @@ const HONOURED_KEYS: &[&str] = &[
     "nfq.fail-open",
     "nfq.queue-maxlen",
     "nfq.buffer-size",
+    "require-owner",
 ];
 
 /// EVE output switches read from the config.

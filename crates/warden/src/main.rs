@@ -18,6 +18,7 @@ mod hostcheck;
 mod live;
 mod load;
 mod nfq;
+mod owners;
 mod profile;
 mod reject;
 mod reload;
@@ -197,10 +198,18 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
 /// host for a live configuration, exit non-zero on any error.
 fn test_config(cli: &Cli, cfg: &config::Config) -> Result<ExitCode> {
     let loaded = load::ruleset(cli, cfg)?;
+    let unowned = if owners::required(cfg) {
+        owners::unowned_blocking_rules(&loaded.engine)
+    } else {
+        Vec::new()
+    };
     if cli.json {
-        load::print_json(&loaded);
+        load::print_json(&loaded, &unowned);
     } else {
         load::print_all_problems(&loaded);
+        for p in &unowned {
+            eprintln!("{}", p.text);
+        }
         load::print_summary(&loaded, cli.verbose);
     }
     let mut host_errors = 0;
@@ -221,10 +230,16 @@ fn test_config(cli: &Cli, cfg: &config::Config) -> Result<ExitCode> {
              configured (-Q -i A:B): they will only alert"
         );
     }
-    if loaded.rules_failed() > 0 || host_errors > 0 {
+    if loaded.rules_failed() > 0 || host_errors > 0 || !unowned.is_empty() {
         let mut what = Vec::new();
         if loaded.rules_failed() > 0 {
             what.push(format!("{} rule(s) invalid", loaded.rules_failed()));
+        }
+        if !unowned.is_empty() {
+            what.push(format!(
+                "{} drop/reject rule(s) without an owner",
+                unowned.len()
+            ));
         }
         if host_errors > 0 {
             what.push(format!("{host_errors} host problem(s)"));
