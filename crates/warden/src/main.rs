@@ -8,6 +8,7 @@
 mod app_eve;
 mod app_glue;
 mod app_stats;
+mod audit;
 mod bypass;
 mod cli;
 mod config;
@@ -38,6 +39,9 @@ use crate::cli::{ChecksumMode, Cli};
 fn main() -> ExitCode {
     if std::env::args_os().nth(1).is_some_and(|a| a == "ctl") {
         return ctl::main(std::env::args_os().skip(2));
+    }
+    if std::env::args_os().nth(1).is_some_and(|a| a == "audit") {
+        return audit::main(std::env::args_os().skip(2));
     }
     let cli = Cli::parse();
     match real_main(&cli) {
