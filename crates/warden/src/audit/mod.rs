@@ -77,6 +77,23 @@ struct AuditCli {
     today: Option<String>,
 }
 
+/// Writes the report on standard output.
+fn print_findings(findings: &[finding::Finding], json: bool) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if json {
+        let doc = serde_json::json!({
+            "findings": findings.iter().map(finding::Finding::to_json).collect::<Vec<_>>(),
+        });
+        writeln!(out, "{doc}")?;
+    } else {
+        for f in findings {
+            writeln!(out, "{f}")?;
+        }
+    }
+    out.flush()
+}
+
 /// Entry point for `warden audit ARGS...`.
 pub fn main(args: impl Iterator<Item = OsString>) -> ExitCode {
     let cli = AuditCli::parse_from(std::iter::once(OsString::from("warden audit")).chain(args));
@@ -126,16 +143,8 @@ fn run(cli: &AuditCli) -> Result<ExitCode> {
             inventory: inventory.as_ref(),
         },
     );
-    if cli.json {
-        let doc = serde_json::json!({
-            "findings": findings.iter().map(finding::Finding::to_json).collect::<Vec<_>>(),
-        });
-        println!("{doc}");
-    } else {
-        for f in &findings {
-            println!("{f}");
-        }
-    }
+    // a reader that stops early (`| head`) ends the listing, not the audit
+    let _ = print_findings(&findings, cli.json);
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     let by_severity: Vec<String> = Severity::ALL
         .iter()
