@@ -75,6 +75,15 @@ impl SigMeta {
             .iter()
             .any(|(k, v)| k == "warden_mode" && v.iter().any(|x| x == "shadow"))
     }
+
+    /// The teams answering for the rule (`metadata: owner TEAM`, in
+    /// order); empty when nobody owns it.
+    pub fn owners(&self) -> &[String] {
+        self.metadata
+            .iter()
+            .find(|(k, _)| k == "owner")
+            .map_or(&[], |(_, v)| v.as_slice())
+    }
 }
 
 /// Which packets a rule's protocol admits.

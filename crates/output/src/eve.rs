@@ -334,6 +334,15 @@ pub fn render_drop(out: &mut Vec<u8>, r: &DropRecord<'_>) {
         j.str("signature", a.signature);
         j.str("category", a.category);
         j.u64("severity", u64::from(a.severity));
+        if !a.owners.is_empty() {
+            j.begin_object_key("metadata");
+            j.begin_array_key("owner");
+            for o in a.owners {
+                j.elem_str(o);
+            }
+            j.end_array();
+            j.end_object();
+        }
         j.end_object();
     }
     if let Some(t) = &r.ruleset {

@@ -361,7 +361,9 @@ pub enum DropL4 {
     },
 }
 
-/// The rule part of a `drop` event (`alert` object without metadata).
+/// The rule part of a `drop` event: Suricata's `alert` object without the
+/// rule metadata, except the rule's owners (`metadata: owner TEAM`), which
+/// warden keeps so whoever answers for a block is named in its event.
 #[derive(Debug, Clone, Copy)]
 pub struct DropAlert<'a> {
     /// Usually `"blocked"`.
@@ -378,6 +380,9 @@ pub struct DropAlert<'a> {
     pub category: &'a str,
     /// Priority.
     pub severity: u8,
+    /// The rule's `owner` metadata values, rendered as
+    /// `"metadata":{"owner":[...]}` when not empty.
+    pub owners: &'a [String],
 }
 
 /// A finished flow, for Suricata's `event_type: "flow"` record: written

@@ -458,6 +458,7 @@ fn drop_record<'a>() -> DropRecord<'a> {
             signature: "drop it",
             category: "",
             severity: 3,
+            owners: &[],
         }),
         ruleset: None,
     }
@@ -477,6 +478,22 @@ fn drop_event_tcp() {
             r#""alert":{"action":"blocked","gid":1,"signature_id":1,"rev":1,"signature":"drop it","#,
             r#""category":"","severity":3}}"#
         )
+    );
+}
+
+#[test]
+fn drop_event_names_the_rule_owners() {
+    let owners = ["netsec".to_string(), "web-team".to_string()];
+    let mut d = drop_record();
+    if let Some(a) = &mut d.alert {
+        a.owners = &owners;
+    }
+    let line = eve_line(|w| w.drop_event(&d).unwrap());
+    assert!(
+        line.ends_with(
+            r#""category":"","severity":3,"metadata":{"owner":["netsec","web-team"]}}}"#
+        ),
+        "{line}"
     );
 }
 

@@ -117,6 +117,7 @@ fn lines() -> Vec<String> {
     icmp.icmp_type = Some(128);
     icmp.icmp_code = Some(0);
 
+    let owners = ["netsec".to_string()];
     let mut d = DropRecord {
         header: a.header(),
         ip: DropIp::V4 {
@@ -142,6 +143,7 @@ fn lines() -> Vec<String> {
             signature: "m",
             category: "c",
             severity: 1,
+            owners: &owners,
         }),
         ruleset: None,
     };

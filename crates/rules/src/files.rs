@@ -18,6 +18,22 @@ pub struct RuleSetSource {
     pub commented_out: usize,
     /// Files read, includes included.
     pub files: Vec<PathBuf>,
+    /// Rules left out because an earlier rule has their gid and sid (each
+    /// also among `diagnostics`), for tools that report them by location.
+    pub duplicates: Vec<DuplicateSid>,
+}
+
+/// A rule whose gid and sid an earlier rule already has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateSid {
+    /// Generator id.
+    pub gid: u32,
+    /// Signature id.
+    pub sid: u32,
+    /// The rule that was loaded.
+    pub first: SourceLoc,
+    /// The rule left out.
+    pub again: SourceLoc,
 }
 
 /// Load rule files (Suricata dialect).
@@ -138,6 +154,12 @@ impl Loader {
                             format!("gid {} ", key.0)
                         };
                         let message = format!("duplicate {gid}sid {} (also at {prev})", key.1);
+                        self.out.duplicates.push(DuplicateSid {
+                            gid: key.0,
+                            sid: key.1,
+                            first: prev.clone(),
+                            again: loc,
+                        });
                         self.out.diagnostics.push(Diagnostic {
                             file: name.clone(),
                             line: first,
@@ -153,5 +175,29 @@ impl Loader {
                 Err(d) => self.out.diagnostics.push(d),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicate_sids_are_listed_with_both_locations() {
+        let src = load_rule_str(
+            "alert tcp any any -> any 1 (sid:7;)\n\
+             alert tcp any any -> any 2 (gid:3; sid:7;)\n\
+             alert tcp any any -> any 3 (sid:7;)\n",
+            "d.rules",
+        );
+        assert_eq!(src.rules.len(), 2);
+        assert_eq!(src.duplicates.len(), 1);
+        let d = &src.duplicates[0];
+        assert_eq!((d.gid, d.sid), (1, 7));
+        assert_eq!(
+            (d.first.to_string(), d.again.to_string()),
+            ("d.rules:1".into(), "d.rules:3".into())
+        );
+        assert_eq!(src.diagnostics.len(), 1);
     }
 }

@@ -28,7 +28,7 @@ mod vars;
 pub use ast::*;
 pub use classification::{Classification, Classifications};
 pub use diagnostic::Diagnostic;
-pub use files::{load_rule_files, load_rule_str, RuleSetSource};
+pub use files::{load_rule_files, load_rule_str, DuplicateSid, RuleSetSource};
 pub use ipset::IpSet;
 pub use parse::{parse_rule, parse_rule_at};
 pub use portset::PortSet;

@@ -41,6 +41,7 @@ const HONOURED_KEYS: &[&str] = &[
     "stats.prometheus.",
     "unix-command.",
     "reload.",
+    "require-owner",
 ];
 
 /// EVE output switches read from the config.

@@ -92,7 +92,7 @@ pub fn vars(cfg: &Config) -> Result<Vars> {
     Ok(vars)
 }
 
-fn classifications(cfg: &Config) -> Result<Classifications> {
+pub fn classifications(cfg: &Config) -> Result<Classifications> {
     match cfg.get_str("classification-file") {
         Some(f) => {
             let path = cfg.resolve(std::path::Path::new(&f));
@@ -343,10 +343,10 @@ pub fn problems(l: &Loaded) -> Vec<Problem> {
     out
 }
 
-/// `-T --json`: one JSON record per problem on stdout, then a summary
-/// record, for CI pipelines.
-pub fn print_json(l: &Loaded) {
-    for p in problems(l) {
+/// `-T --json`: one JSON record per problem on stdout (the load's, then
+/// the policy's `extra` ones), then a summary record, for CI pipelines.
+pub fn print_json(l: &Loaded, extra: &[Problem]) {
+    for p in problems(l).iter().chain(extra) {
         let rec = serde_json::json!({
             "type": "rule",
             "file": p.file,
@@ -364,9 +364,10 @@ pub fn print_json(l: &Loaded) {
         "rules_loaded": l.rules_loaded(),
         "rules_failed": l.rules_failed(),
         "rules_skipped": l.rules_skipped(),
+        "rules_unowned": extra.iter().filter(|p| p.kind == "unowned").count(),
         "commented_out": l.commented_out,
         "load_seconds": l.seconds,
-        "ok": l.rules_failed() == 0,
+        "ok": l.rules_failed() == 0 && extra.is_empty(),
     });
     println!("{summary}");
 }

@@ -8,6 +8,7 @@
 mod app_eve;
 mod app_glue;
 mod app_stats;
+mod audit;
 mod bypass;
 mod canary;
 mod cli;
@@ -20,6 +21,7 @@ mod live;
 mod live_control;
 mod load;
 mod nfq;
+mod owners;
 mod profile;
 mod prometheus;
 mod reject;
@@ -42,6 +44,9 @@ use crate::cli::{ChecksumMode, Cli};
 fn main() -> ExitCode {
     if std::env::args_os().nth(1).is_some_and(|a| a == "ctl") {
         return ctl::main(std::env::args_os().skip(2));
+    }
+    if std::env::args_os().nth(1).is_some_and(|a| a == "audit") {
+        return audit::main(std::env::args_os().skip(2));
     }
     let cli = Cli::parse();
     match real_main(&cli) {
@@ -283,10 +288,18 @@ fn stats_interval(cfg: &config::Config) -> Result<Option<std::time::Duration>> {
 /// host for a live configuration, exit non-zero on any error.
 fn test_config(cli: &Cli, cfg: &config::Config) -> Result<ExitCode> {
     let loaded = load::ruleset(cli, cfg)?;
+    let unowned = if owners::required(cfg) {
+        owners::unowned_blocking_rules(&loaded.engine)
+    } else {
+        Vec::new()
+    };
     if cli.json {
-        load::print_json(&loaded);
+        load::print_json(&loaded, &unowned);
     } else {
         load::print_all_problems(&loaded);
+        for p in &unowned {
+            eprintln!("{}", p.text);
+        }
         load::print_summary(&loaded, cli.verbose);
     }
     let mut host_errors = 0;
@@ -308,10 +321,16 @@ fn test_config(cli: &Cli, cfg: &config::Config) -> Result<ExitCode> {
              configured (-Q -i A:B): they will only alert"
         );
     }
-    if loaded.rules_failed() > 0 || host_errors > 0 {
+    if loaded.rules_failed() > 0 || host_errors > 0 || !unowned.is_empty() {
         let mut what = Vec::new();
         if loaded.rules_failed() > 0 {
             what.push(format!("{} rule(s) invalid", loaded.rules_failed()));
+        }
+        if !unowned.is_empty() {
+            what.push(format!(
+                "{} drop/reject rule(s) without an owner",
+                unowned.len()
+            ));
         }
         if host_errors > 0 {
             what.push(format!("{host_errors} host problem(s)"));

@@ -718,6 +718,7 @@ impl Worker<'_> {
             signature: &m.msg,
             category: &m.category,
             severity: m.severity,
+            owners: m.owners(),
         };
         let fl = self.flows.get(flow);
         let reason = if rule.rate_filtered {

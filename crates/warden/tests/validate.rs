@@ -173,3 +173,49 @@ fn a_missing_inline_interface_fails_the_host_check() {
         "warden: error: interface nosuch0 does not exist",
     );
 }
+
+#[test]
+fn require_owner_refuses_unowned_blocking_rules_by_location() {
+    let o = validate(&["-c", "require-owner.yaml"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let unowned: Vec<&str> = err.lines().filter(|l| l.contains("no owner")).collect();
+    assert_eq!(
+        unowned,
+        [
+            "owners.rules:2: sid 2100002: drop rule has no owner (add metadata: owner TEAM; \
+             require-owner is set)",
+            "owners.rules:4: sid 2100004: reject rule has no owner (add metadata: owner TEAM; \
+             require-owner is set)",
+        ],
+        "{err}"
+    );
+    assert!(
+        err.ends_with(
+            "warden: configuration test failed: 2 drop/reject rule(s) without an owner\n"
+        ),
+        "{err}"
+    );
+    // the same rules pass when the config does not ask for owners
+    let o = validate(&["-S", "owners.rules"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn require_owner_problems_are_in_the_json_listing() {
+    let o = validate(&["-c", "require-owner.yaml", "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let recs: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    let unowned: Vec<(u64, u64)> = recs
+        .iter()
+        .filter(|r| r["kind"] == "unowned")
+        .map(|r| (r["sid"].as_u64().unwrap(), r["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(unowned, [(2100002, 2), (2100004, 4)]);
+    let summary = recs.last().unwrap();
+    assert_eq!(summary["rules_unowned"], 2);
+    assert_eq!(summary["ok"], false);
+}
