@@ -436,6 +436,10 @@ pub fn render_flow(out: &mut Vec<u8>, r: &FlowRecord<'_>) {
         }
         if let Some(state) = r.tcp_state {
             j.str("state", state);
+            if let Some((ts, tc)) = r.max_regions {
+                j.u64("ts_max_regions", u64::from(ts));
+                j.u64("tc_max_regions", u64::from(tc));
+            }
         }
         j.end_object();
     }

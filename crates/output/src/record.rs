@@ -431,6 +431,10 @@ pub struct FlowRecord<'a> {
     /// Packets came before any session while midstream pick-up was off:
     /// logged as the `stream_midstream` exception policy `ignore`.
     pub midstream_ignored: bool,
+    /// Most regions of stream data held at once (to server, to client),
+    /// Suricata's `ts_max_regions`/`tc_max_regions`; written with the
+    /// state.
+    pub max_regions: Option<(u32, u32)>,
 }
 
 /// The envelope of an app-layer event (`http`, `tls`, `dns`): everything

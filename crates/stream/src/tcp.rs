@@ -291,6 +291,11 @@ pub struct ReassemblyStats {
     pub memcap_drops: u64,
     /// Segments too far ahead.
     pub out_of_window: u64,
+    /// Most separate regions of data held at once, as Suricata's
+    /// streaming buffer counts them (`ts_max_regions`/`tc_max_regions` in
+    /// flow records): data more than [`REGION_GAP`] beyond what is held
+    /// opens a region of its own. 0 until the direction carried data.
+    pub max_regions: u32,
 }
 
 /// A skipped hole in the stream.
@@ -347,11 +352,19 @@ pub struct Reassembler {
     closed: bool,
     /// The flow ended: deliver everything, acknowledged or not.
     flushed: bool,
+    /// The other side of the session was never seen and the engine takes
+    /// such sessions as they come (`stream.async-oneside`): no
+    /// acknowledgement will ever come, bytes are delivered when contiguous.
+    one_sided: bool,
     /// Highest stream offset the receiver acknowledged.
     acked: u64,
     depth_reached: bool,
     stats: ReassemblyStats,
 }
+
+/// Data landing more than this far beyond the bytes held starts a region
+/// of its own in Suricata's streaming buffer (its default region gap).
+pub const REGION_GAP: u64 = 256 << 10;
 
 /// Compaction happens only once this many dead bytes lead the buffer.
 const COMPACT_MIN: usize = 4096;
@@ -376,6 +389,7 @@ impl Reassembler {
             fin: None,
             closed: false,
             flushed: false,
+            one_sided: false,
             acked: 0,
             depth_reached: false,
             stats: ReassemblyStats::default(),
@@ -506,7 +520,15 @@ impl Reassembler {
 
     /// Whether delivery currently waits for acknowledgements.
     fn gated(&self) -> bool {
-        self.cfg.ack_gated && !self.flushed
+        self.cfg.ack_gated && !self.flushed && !self.one_sided
+    }
+
+    /// Marks this direction as one of a one-sided session (its peer never
+    /// seen, `stream.async-oneside` on): its bytes are delivered without
+    /// waiting for acknowledgements, as in inline mode. Cleared when the
+    /// peer shows up.
+    pub fn set_one_sided(&mut self, on: bool) {
+        self.one_sided = on;
     }
 
     /// A segment of this direction in capture order: `seq`, its payload and
@@ -593,6 +615,7 @@ impl Reassembler {
             self.stats.overlaps_different_data += 1;
             ev |= StreamEvents::OVERLAP_DIFFERENT_DATA;
         }
+        self.note_regions(start);
         if self.cfg.gap_after != 0 {
             if let (Some(first), Some(last)) = (self.cov.pieces.first(), self.cov.end()) {
                 if first.start > self.delivered && last - first.start > self.cfg.gap_after {
@@ -601,6 +624,22 @@ impl Reassembler {
             }
         }
         ev
+    }
+
+    /// Keeps [`ReassemblyStats::max_regions`] after data was placed at
+    /// `start`: regions are counted only when it landed far ahead.
+    fn note_regions(&mut self, start: u64) {
+        let mut regions = 1;
+        if start > self.delivered + REGION_GAP {
+            let mut held_to = self.delivered;
+            for p in &self.cov.pieces {
+                if p.start > held_to + REGION_GAP {
+                    regions += 1;
+                }
+                held_to = held_to.max(p.end);
+            }
+        }
+        self.stats.max_regions = self.stats.max_regions.max(regions);
     }
 
     /// Overlap accounting for bytes at `start..` that were already
@@ -827,6 +866,19 @@ mod tests {
         let mut r = Reassembler::new(cfg(), None);
         r.segment(isn, b"", SYN);
         r
+    }
+
+    #[test]
+    fn far_ahead_data_opens_a_region_of_its_own() {
+        let mut r = with_syn(1000);
+        r.segment(1001, b"near", ACK);
+        // a hole, then data just inside the region gap: still one region
+        r.segment(1001 + 100, b"close", ACK);
+        assert_eq!(r.stats().max_regions, 1);
+        // data beyond the region gap from everything held: a second one
+        let far = 1001 + REGION_GAP as u32 + 1000;
+        r.segment(far, b"far", ACK);
+        assert_eq!(r.stats().max_regions, 2);
     }
 
     #[test]

@@ -439,7 +439,17 @@ impl Worker<'_> {
         }
         if self.opts.eve.flow {
             let name = app.as_ref().map(app_proto_name);
-            self.eve.flow(&flow_record(&f, ts, reason, name, session))?;
+            let mut record = flow_record(&f, ts, reason, name, session);
+            // regions of stream data: 1 for a direction without any
+            let regions = |st: &warden_stream::Reassembler| st.stats().max_regions.max(1);
+            record.max_regions = Some(
+                app.as_ref()
+                    .and_then(|a| a.streams.as_ref())
+                    .map_or((1, 1), |st| {
+                        (regions(&st.to_server), regions(&st.to_client))
+                    }),
+            );
+            self.eve.flow(&record)?;
         }
         Ok(())
     }
@@ -625,6 +635,12 @@ impl Worker<'_> {
         if let Some(tcp) = &p.tcp {
             if session {
                 if let Some(streams) = app.streams.as_mut().filter(|_| !t.invalid_timestamp) {
+                    if self.opts.flow.async_oneside {
+                        // Suricata inspects a session whose other side it
+                        // never sees as the bytes arrive
+                        let peer_silent = flow.pkts[1 - t.direction.index()] == 0;
+                        streams.direction(to_server).set_one_sided(peer_silent);
+                    }
                     streams.segment(to_server, tcp.seq, tcp.ack, tcp.flags, p.payload);
                 }
                 app.feed_ready(to_server, now);
@@ -1359,6 +1375,7 @@ fn flow_record<'a>(
         },
         tcp_state: session.then(|| fl.tcp.state_name()),
         midstream_ignored: fl.proto == 6 && fl.tcp.midstream_ignored,
+        max_regions: None,
     }
 }
 
