@@ -89,6 +89,9 @@ pub struct DetectState {
     pub xbits: crate::xbits::XbitStore,
     /// Per-rule costs (`--profile-rules`); `None` takes no timestamps.
     pub profile: Option<crate::profile::RuleProfile>,
+    /// Nanoseconds spent in the prefilter (packet and transaction), for
+    /// `warden bench`; `None` takes no timestamps.
+    pub prefilter_ns: Option<u64>,
     /// The last verified rule matched payload in the reassembled stream.
     stream_matched: bool,
     /// The stream is inspected inline (IPS): segment data is inspectable
@@ -458,6 +461,7 @@ impl Engine {
         };
         let mut candidates = std::mem::take(&mut st.candidates);
         candidates.clear();
+        let t0 = st.prefilter_ns.is_some().then(Instant::now);
         self.prefilter.candidates(
             class,
             p.src_port(),
@@ -470,6 +474,9 @@ impl Engine {
             &mut st.prefilter,
             &mut candidates,
         );
+        if let (Some(t0), Some(ns)) = (t0, st.prefilter_ns.as_mut()) {
+            *ns += t0.elapsed().as_nanos() as u64;
+        }
         st.candidates_checked += candidates.len() as u64;
         // the alert cap is per packet: count what earlier stages logged
         let mut fired = out.iter().filter(|f| f.logged()).count();
@@ -659,8 +666,12 @@ impl Engine {
         }
         let mut candidates = std::mem::take(&mut st.candidates);
         candidates.clear();
+        let t0 = st.prefilter_ns.is_some().then(Instant::now);
         self.tx_prefilter
             .candidates(cx.app, cx.tx, &mut st.prefilter, &mut candidates);
+        if let (Some(t0), Some(ns)) = (t0, st.prefilter_ns.as_mut()) {
+            *ns += t0.elapsed().as_nanos() as u64;
+        }
         st.candidates_checked += candidates.len() as u64;
         // the alert cap is per packet: count what earlier stages logged
         let mut fired = out.iter().filter(|f| f.logged()).count();

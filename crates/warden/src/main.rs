@@ -8,6 +8,7 @@
 mod app_eve;
 mod app_glue;
 mod app_stats;
+mod bench;
 mod bypass;
 mod cli;
 mod config;
@@ -22,6 +23,7 @@ mod profile;
 mod reject;
 mod reload;
 mod run;
+mod stages;
 mod verdict;
 
 use std::path::PathBuf;
@@ -37,6 +39,9 @@ use crate::cli::{ChecksumMode, Cli};
 fn main() -> ExitCode {
     if std::env::args_os().nth(1).is_some_and(|a| a == "ctl") {
         return ctl::main(std::env::args_os().skip(2));
+    }
+    if std::env::args_os().nth(1).is_some_and(|a| a == "bench") {
+        return bench::main(std::env::args_os().skip(2));
     }
     let cli = Cli::parse();
     match real_main(&cli) {
@@ -115,60 +120,12 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
             )
         }
     };
-    // verdicts are enforced inline (-Q) and when a capture simulates it
-    let ips = cli.simulate_ips || cli.inline || queued;
     let loaded = load::ruleset(cli, &cfg)?;
     load::print_summary(&loaded, cli.verbose);
     if cli.verbose > 1 {
         load::print_all_problems(&loaded);
     }
-    let checksum = match cli.checksum {
-        Some(m) => m,
-        None => match cfg.get_str("pcap-file.checksum-checks").as_deref() {
-            Some("no") => ChecksumMode::None,
-            _ => ChecksumMode::Auto,
-        },
-    };
-    let flow = FlowConfig {
-        midstream: cfg.get_bool("stream.midstream").unwrap_or(false),
-        memcap: cfg.get_size("flow.memcap")?.unwrap_or(128 << 20),
-        ..FlowConfig::default()
-    };
-    let log_dir = cli
-        .log_dir
-        .clone()
-        .or_else(|| cfg.get_str("default-log-dir").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from("."));
-    let opts = run::RunOptions {
-        captures: read,
-        log_dir,
-        decode: DecodeOptions {
-            checksum_validation: checksum != ChecksumMode::None,
-        },
-        flow,
-        eve: crate::config::EveOptions {
-            inline: ips,
-            ..cfg.eve_options()
-        },
-        verbose: cli.verbose,
-        packet_alert_max: cfg
-            .get_str("packet-alert-max")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(15),
-        // inline, stream bytes are inspected as they arrive (Suricata's
-        // stream.inline: auto)
-        stream_inline: cfg.get_bool("stream.inline").unwrap_or(ips),
-        ips,
-        // a live engine restarted (fail-open) keeps what it logged before
-        append_logs: live || queued,
-        reassembly_depth: cfg
-            .get_size("stream.reassembly.depth")?
-            .map_or(1 << 20, |d| d as u64),
-        stream_memcap: cfg
-            .get_size("stream.reassembly.memcap")?
-            .unwrap_or(256 << 20),
-        profile_rules: cli.profile_rules,
-    };
+    let opts = run_options(cli, &cfg, read, live || queued)?;
     if queued {
         let nfq = nfq::NfqOptions {
             queues: cli.queues.clone(),
@@ -191,6 +148,66 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
         None => run::run(&opts, &loaded)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The settings of a run from the command line and the config:
+/// `captures` to read (empty for live sources), `live` when packets come
+/// from interfaces or queues.
+pub(crate) fn run_options(
+    cli: &Cli,
+    cfg: &config::Config,
+    captures: PathBuf,
+    live: bool,
+) -> Result<run::RunOptions> {
+    // verdicts are enforced inline (-Q) and when a capture simulates it
+    let ips = cli.simulate_ips || cli.inline || !cli.queues.is_empty();
+    let checksum = match cli.checksum {
+        Some(m) => m,
+        None => match cfg.get_str("pcap-file.checksum-checks").as_deref() {
+            Some("no") => ChecksumMode::None,
+            _ => ChecksumMode::Auto,
+        },
+    };
+    let flow = FlowConfig {
+        midstream: cfg.get_bool("stream.midstream").unwrap_or(false),
+        memcap: cfg.get_size("flow.memcap")?.unwrap_or(128 << 20),
+        ..FlowConfig::default()
+    };
+    let log_dir = cli
+        .log_dir
+        .clone()
+        .or_else(|| cfg.get_str("default-log-dir").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("."));
+    Ok(run::RunOptions {
+        captures,
+        log_dir,
+        decode: DecodeOptions {
+            checksum_validation: checksum != ChecksumMode::None,
+        },
+        flow,
+        eve: crate::config::EveOptions {
+            inline: ips,
+            ..cfg.eve_options()
+        },
+        verbose: cli.verbose,
+        packet_alert_max: cfg
+            .get_str("packet-alert-max")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(15),
+        // inline, stream bytes are inspected as they arrive (Suricata's
+        // stream.inline: auto)
+        stream_inline: cfg.get_bool("stream.inline").unwrap_or(ips),
+        ips,
+        // a live engine restarted (fail-open) keeps what it logged before
+        append_logs: live,
+        reassembly_depth: cfg
+            .get_size("stream.reassembly.depth")?
+            .map_or(1 << 20, |d| d as u64),
+        stream_memcap: cfg
+            .get_size("stream.reassembly.memcap")?
+            .unwrap_or(256 << 20),
+        profile_rules: cli.profile_rules,
+    })
 }
 
 /// `-T`: load everything as a start would, list every problem, check the

@@ -25,6 +25,7 @@ use warden_output::{
 use warden_packet::{decode, DecodeOptions, Packet};
 
 use crate::load::Loaded;
+use crate::stages::{Stage, StageClock, StageTimes};
 
 /// Settings of one offline run.
 pub struct RunOptions {
@@ -48,6 +49,18 @@ pub struct RunOptions {
     pub profile_rules: bool,
     /// Append to eve.json and fast.log instead of starting them afresh.
     pub append_logs: bool,
+}
+
+/// What a worker did, for the benchmark report.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Tally {
+    pub packets: u64,
+    pub bytes: u64,
+    pub alerts: u64,
+    pub flows: u64,
+    pub stages: StageTimes,
+    /// Part of `stages[Detect]` spent in the prefilter.
+    pub prefilter_ns: u64,
 }
 
 /// Counters a run keeps for the stats event and the summary.
@@ -137,6 +150,8 @@ pub(crate) struct Worker<'a> {
     pub(crate) decode_opts: DecodeOptions,
     /// Inline verdict of the last frame given to `wire_packet`.
     pub(crate) last_verdict: crate::verdict::Verdict,
+    /// Per-stage timing (`warden bench`); `None` in normal runs.
+    clock: Option<StageClock>,
 }
 
 /// Runs the capture(s) through the engine. A capture that cannot be opened
@@ -188,6 +203,38 @@ pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
 }
 
 impl<'a> Worker<'a> {
+    /// Charges the time since the last lap to `s` when timing stages
+    /// (`warden bench`); nothing otherwise.
+    #[inline]
+    fn lap(&mut self, s: Stage) {
+        if let Some(c) = self.clock.as_mut() {
+            c.lap(s);
+        }
+    }
+
+    /// Starts per-stage timing (and prefilter timing in the engine).
+    pub(crate) fn time_stages(&mut self) {
+        self.clock = Some(StageClock::start());
+        self.state.prefilter_ns = Some(0);
+    }
+
+    /// What the worker did so far: packets, bytes, alerts, flows, stage
+    /// times (zero unless [`Worker::time_stages`] was called).
+    pub(crate) fn tally(&self) -> Tally {
+        Tally {
+            packets: self.c.pkts,
+            bytes: self.c.bytes,
+            alerts: self.c.alerts,
+            flows: self.flows.counters().total,
+            stages: self
+                .clock
+                .as_ref()
+                .map(StageClock::times)
+                .unwrap_or_default(),
+            prefilter_ns: self.state.prefilter_ns.unwrap_or(0),
+        }
+    }
+
     /// Puts a reloaded ruleset in place, between packets. Flows keep their
     /// state (flowbit ids are stable across a rebuild); rule-indexed state
     /// (thresholds, profiles) starts afresh for the new ruleset.
@@ -246,6 +293,7 @@ impl<'a> Worker<'a> {
             fast,
             decode_opts: opts.decode,
             last_verdict: crate::verdict::Verdict::Accept,
+            clock: None,
         })
     }
 }
@@ -260,6 +308,7 @@ impl Worker<'_> {
         ts: Timestamp,
         index: u64,
     ) -> Result<()> {
+        self.lap(Stage::Capture);
         self.c.first_ts.get_or_insert(ts);
         self.c.last_ts = ts;
         self.last_verdict = crate::verdict::Verdict::Accept;
@@ -267,6 +316,7 @@ impl Worker<'_> {
         let mut p = decode(link, data, &self.decode_opts);
         drop_invalid_ip_layer(&mut p);
         count_packet(&mut self.c, &p, orig_len.max(data.len() as u32));
+        self.lap(Stage::Decode);
         self.expire(now, ts)?;
         let reassembled = if p.is_fragment() {
             match Fragment::from_packet(&p) {
@@ -290,6 +340,7 @@ impl Worker<'_> {
         } else {
             None
         };
+        self.lap(Stage::FlowStream);
         self.process(&p, data.len(), ts, index)?;
         if let Some(t) = p.tunnel {
             self.process_tunnelled(&p, t, ts, index)?;
@@ -299,6 +350,7 @@ impl Worker<'_> {
             let mut inner = decode(link, &dgram.frame, &self.decode_opts);
             drop_invalid_ip_layer(&mut inner);
             self.c.defrag_reassembled += 1;
+            self.lap(Stage::Decode);
             self.process(&inner, dgram.frame.len(), ts, index)?;
         }
         Ok(())
@@ -320,6 +372,7 @@ impl Worker<'_> {
         };
         let mut inner = decode(t.link, t.data, &self.decode_opts);
         drop_invalid_ip_layer(&mut inner);
+        self.lap(Stage::Decode);
         let outer_v4 = outer.ipv4.is_some();
         match (outer_v4, t.version) {
             (true, 4) => self.c.ipv4_in_ipv4 += 1,
@@ -383,6 +436,7 @@ impl Worker<'_> {
                     }
                     a.feed_ready(to_server, now);
                 }
+                self.lap(Stage::AppLayer);
                 for to_server in [true, false].into_iter().filter(|_| session) {
                     self.inspect_flow_end(a, &mut f, to_server, ts)?;
                 }
@@ -404,6 +458,7 @@ impl Worker<'_> {
             let name = app.as_ref().map(app_proto_name);
             self.eve.flow(&flow_record(&f, ts, reason, name, session))?;
         }
+        self.lap(Stage::Output);
         Ok(())
     }
 
@@ -472,6 +527,7 @@ impl Worker<'_> {
             true,
             true,
         );
+        self.lap(Stage::Detect);
         if self.fired.is_empty() {
             return Ok(());
         }
@@ -511,6 +567,7 @@ impl Worker<'_> {
                 },
                 &mut self.fired,
             );
+            self.lap(Stage::Detect);
             self.c.alerts += logged(&self.fired);
             return write_alerts(
                 &mut self.eve,
@@ -572,12 +629,21 @@ impl Worker<'_> {
             if let Some(streams) = app.streams.as_mut().filter(|_| !t.invalid_timestamp) {
                 streams.segment(to_server, tcp.seq, tcp.ack, tcp.flags, p.payload);
             }
+            if let Some(c) = self.clock.as_mut() {
+                c.lap(Stage::FlowStream);
+            }
             app.feed_ready(to_server, now);
             app.feed_ready(!to_server, now);
         } else if let Some(udp) = &p.udp {
+            if let Some(c) = self.clock.as_mut() {
+                c.lap(Stage::FlowStream);
+            }
             if !p.payload.is_empty() {
                 app.feed_udp(to_server, udp.src_port, udp.dst_port, p.payload);
             }
+        }
+        if let Some(c) = self.clock.as_mut() {
+            c.lap(Stage::AppLayer);
         }
         // a session picked up midstream has no stream engine state in
         // Suricata (midstream off): its packets are inspected, not a stream
@@ -596,6 +662,9 @@ impl Worker<'_> {
             p.tcp.is_some() && session,
             false,
         );
+        if let Some(c) = self.clock.as_mut() {
+            c.lap(Stage::Detect);
+        }
         self.c.alerts += logged(&self.fired);
         let app_name = app_proto_name(app);
         let flow = self.flows.get(t.flow);
@@ -627,6 +696,7 @@ impl Worker<'_> {
         if self.opts.ips {
             self.verdict(p, t.flow, ts, index)?;
         }
+        self.lap(Stage::Output);
         Ok(())
     }
 
@@ -707,9 +777,12 @@ impl Worker<'_> {
         self.eve.stats(self.c.last_ts, &stats)?;
         self.eve.flush()?;
         self.fast.flush()?;
+        self.lap(Stage::Output);
         let secs = started.elapsed().as_secs_f64();
         let c = &self.c;
-        eprintln!(
+        // a benchmark (stage clock running) prints its own report
+        if self.clock.is_none() {
+            eprintln!(
             "warden: {} packets, {} bytes, {} flows, {} alerts in {:.2} s ({:.1} Mbit/s, {:.0} packets/s)",
             c.pkts,
             c.bytes,
@@ -719,6 +792,7 @@ impl Worker<'_> {
             c.bytes as f64 * 8.0 / secs.max(1e-9) / 1e6,
             c.pkts as f64 / secs.max(1e-9)
         );
+        }
         if let Some(prof) = &self.state.profile {
             crate::profile::report(prof, &loaded.engine, &self.opts.log_dir, secs)?;
         }

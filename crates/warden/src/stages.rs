@@ -1,0 +1,115 @@
+//! Per-stage time accounting for `warden bench`: where a packet's time
+//! goes (capture, decode, flow/stream, app-layer, detection, output).
+//!
+//! The clock works by laps: each call to [`StageClock::lap`] charges the
+//! time since the previous lap to the stage just finished, so the stages
+//! add up to the whole processing time with no gaps. A worker holds an
+//! `Option<StageClock>`: normal runs keep `None` and pay one predictable
+//! branch per stage boundary, no clock reads.
+
+use std::time::Instant;
+
+/// The stages of the packet path, in the order a packet meets them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Taking the next frame from the capture (memory, in a benchmark)
+    /// or from the dispatcher's channel.
+    Capture = 0,
+    /// Link to transport decoding, counters.
+    Decode = 1,
+    /// Flow lookup and timeouts, TCP state, defragmentation, reassembly.
+    FlowStream = 2,
+    /// Protocol detection and parsing (HTTP, TLS, DNS...).
+    AppLayer = 3,
+    /// Rule evaluation: prefilter and verification (split by the engine).
+    Detect = 4,
+    /// EVE and fast.log rendering and writing.
+    Output = 5,
+}
+
+/// Number of [`Stage`]s.
+pub const STAGES: usize = 6;
+
+impl Stage {
+    pub const ALL: [Stage; STAGES] = [
+        Stage::Capture,
+        Stage::Decode,
+        Stage::FlowStream,
+        Stage::AppLayer,
+        Stage::Detect,
+        Stage::Output,
+    ];
+
+    /// The key used in the benchmark report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Capture => "capture",
+            Stage::Decode => "decode",
+            Stage::FlowStream => "flow_stream",
+            Stage::AppLayer => "app_layer",
+            Stage::Detect => "detect",
+            Stage::Output => "output",
+        }
+    }
+}
+
+/// Nanoseconds spent per stage since the clock started.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StageTimes {
+    pub ns: [u64; STAGES],
+}
+
+impl StageTimes {
+    pub fn get(&self, s: Stage) -> u64 {
+        self.ns[s as usize]
+    }
+
+    pub fn total(&self) -> u64 {
+        self.ns.iter().sum()
+    }
+}
+
+/// A lap clock over the stages.
+pub struct StageClock {
+    last: Instant,
+    times: StageTimes,
+}
+
+impl StageClock {
+    pub fn start() -> StageClock {
+        StageClock {
+            last: Instant::now(),
+            times: StageTimes::default(),
+        }
+    }
+
+    /// Charges the time since the last lap to `s`.
+    #[inline]
+    pub fn lap(&mut self, s: Stage) {
+        let now = Instant::now();
+        self.times.ns[s as usize] += now.duration_since(self.last).as_nanos() as u64;
+        self.last = now;
+    }
+
+    pub fn times(&self) -> StageTimes {
+        self.times
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn laps_charge_the_stage_just_finished() {
+        let mut c = StageClock::start();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        c.lap(Stage::Decode);
+        c.lap(Stage::Output);
+        let t = c.times();
+        assert!(t.get(Stage::Decode) >= 5_000_000);
+        assert!(t.get(Stage::Output) < t.get(Stage::Decode));
+        assert_eq!(t.get(Stage::Capture), 0);
+        assert_eq!(t.total(), t.ns.iter().sum::<u64>());
+    }
+}
