@@ -89,9 +89,9 @@ pub struct DetectState {
     pub xbits: crate::xbits::XbitStore,
     /// Per-rule costs (`--profile-rules`); `None` takes no timestamps.
     pub profile: Option<crate::profile::RuleProfile>,
-    /// Nanoseconds spent in the prefilter (packet and transaction), for
-    /// `warden bench`; `None` takes no timestamps.
-    pub prefilter_ns: Option<u64>,
+    /// Time spent in the prefilter (packet and transaction), in
+    /// [`crate::ticks`], for `warden bench`; `None` takes no timestamps.
+    pub prefilter_ticks: Option<u64>,
     /// The last verified rule matched payload in the reassembled stream.
     stream_matched: bool,
     /// The stream is inspected inline (IPS): segment data is inspectable
@@ -140,6 +140,9 @@ pub struct TxContext<'p, 'f, 't> {
     /// Rules already fired on this transaction (sorted); fired rules are
     /// added, so each rule alerts at most once per transaction.
     pub done: &'t mut Vec<u32>,
+    /// The prefilter's findings in this transaction's buffers at earlier
+    /// inspections (`None`: every buffer is scanned).
+    pub memo: Option<&'t mut crate::app::TxPrefilterMemo>,
     /// The stream window of the packet's direction, for the `pkt_data`
     /// part of transaction rules.
     pub stream: Option<StreamWindow<'p>>,
@@ -461,7 +464,7 @@ impl Engine {
         };
         let mut candidates = std::mem::take(&mut st.candidates);
         candidates.clear();
-        let t0 = st.prefilter_ns.is_some().then(Instant::now);
+        let t0 = st.prefilter_ticks.is_some().then(crate::ticks);
         self.prefilter.candidates(
             class,
             p.src_port(),
@@ -474,8 +477,8 @@ impl Engine {
             &mut st.prefilter,
             &mut candidates,
         );
-        if let (Some(t0), Some(ns)) = (t0, st.prefilter_ns.as_mut()) {
-            *ns += t0.elapsed().as_nanos() as u64;
+        if let (Some(t0), Some(t)) = (t0, st.prefilter_ticks.as_mut()) {
+            *t += crate::ticks().wrapping_sub(t0);
         }
         st.candidates_checked += candidates.len() as u64;
         // the alert cap is per packet: count what earlier stages logged
@@ -666,11 +669,11 @@ impl Engine {
         }
         let mut candidates = std::mem::take(&mut st.candidates);
         candidates.clear();
-        let t0 = st.prefilter_ns.is_some().then(Instant::now);
+        let t0 = st.prefilter_ticks.is_some().then(crate::ticks);
         self.tx_prefilter
-            .candidates(cx.app, cx.tx, &mut st.prefilter, &mut candidates);
-        if let (Some(t0), Some(ns)) = (t0, st.prefilter_ns.as_mut()) {
-            *ns += t0.elapsed().as_nanos() as u64;
+            .candidates(cx.app, cx.tx, &mut st.prefilter, cx.memo, &mut candidates);
+        if let (Some(t0), Some(t)) = (t0, st.prefilter_ticks.as_mut()) {
+            *t += crate::ticks().wrapping_sub(t0);
         }
         st.candidates_checked += candidates.len() as u64;
         // the alert cap is per packet: count what earlier stages logged

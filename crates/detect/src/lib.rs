@@ -24,6 +24,7 @@ pub mod app;
 pub mod compile;
 pub mod engine;
 pub mod header;
+mod lanes;
 pub mod payload;
 pub mod prefilter;
 pub mod profile;
@@ -37,5 +38,5 @@ pub use compile::{BuildContext, KnownEvent, Rejection, RejectionKind};
 pub use engine::{
     ActionClass, DetectState, Engine, FiredRule, LoadReport, PacketContext, StreamWindow, TxContext,
 };
-pub use profile::{RuleCost, RuleProfile};
+pub use profile::{ticks, RuleCost, RuleProfile};
 pub use sig::{Sig, SigAction, SigMeta};

@@ -215,7 +215,7 @@ impl<'a> Worker<'a> {
     /// Starts per-stage timing (and prefilter timing in the engine).
     pub(crate) fn time_stages(&mut self) {
         self.clock = Some(StageClock::start());
-        self.state.prefilter_ns = Some(0);
+        self.state.prefilter_ticks = Some(0);
     }
 
     /// What the worker did so far: packets, bytes, alerts, flows, stage
@@ -231,7 +231,10 @@ impl<'a> Worker<'a> {
                 .as_ref()
                 .map(StageClock::times)
                 .unwrap_or_default(),
-            prefilter_ns: self.state.prefilter_ns.unwrap_or(0),
+            prefilter_ns: match (&self.clock, self.state.prefilter_ticks) {
+                (Some(c), Some(t)) => c.ns_of(t),
+                _ => 0,
+            },
         }
     }
 
@@ -902,13 +905,14 @@ fn inspect_txs(
         new_from: window.new_from,
     });
     let mut run = |tx_id: u64, tx: &dyn warden_detect::AppTx, flow: &mut Flow| {
-        let i = match done.iter().position(|(id, _)| *id == tx_id) {
+        let i = match done.iter().position(|(id, ..)| *id == tx_id) {
             Some(i) => i,
             None => {
-                done.push((tx_id, Vec::new()));
+                done.push((tx_id, Vec::new(), Default::default()));
                 done.len() - 1
             }
         };
+        let (_, fired_rules, memo) = &mut done[i];
         engine.inspect_tx(
             state,
             TxContext {
@@ -917,7 +921,8 @@ fn inspect_txs(
                 now_ns: now,
                 app: layer,
                 tx,
-                done: &mut done[i].1,
+                done: fired_rules,
+                memo: Some(memo),
                 stream,
             },
             fired,
@@ -957,7 +962,7 @@ fn inspect_txs(
             if new_floor > *finished_below {
                 // freed once their records are written (log_app_records)
                 *finished_below = new_floor;
-                done.retain(|(id, _)| *id >= new_floor);
+                done.retain(|(id, ..)| *id >= new_floor);
                 http_seen.retain(|(id, _)| *id >= new_floor);
             }
         }
