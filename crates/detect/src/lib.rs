@@ -36,7 +36,8 @@ pub mod xbits;
 pub use app::{AppLayer, AppTx, TxValue};
 pub use compile::{BuildContext, KnownEvent, Rejection, RejectionKind};
 pub use engine::{
-    ActionClass, DetectState, Engine, FiredRule, LoadReport, PacketContext, StreamWindow, TxContext,
+    ActionClass, DetectState, Engine, FiredRule, HostState, LoadReport, PacketContext,
+    StreamWindow, TxContext,
 };
 pub use profile::{ticks, RuleCost, RuleProfile};
 pub use sig::{Sig, SigAction, SigMeta};

@@ -18,6 +18,7 @@ mod failopen;
 mod hostcheck;
 mod live;
 mod load;
+mod logsink;
 mod nfq;
 mod profile;
 mod reject;
@@ -25,6 +26,7 @@ mod reload;
 mod run;
 mod stages;
 mod verdict;
+mod workers;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -207,6 +209,26 @@ pub(crate) fn run_options(
             .get_size("stream.reassembly.memcap")?
             .unwrap_or(256 << 20),
         profile_rules: cli.profile_rules,
+        threads: if live { 1 } else { threads(cli)? },
+    })
+}
+
+/// Worker threads for a capture, from `--runmode` and `--threads`.
+fn threads(cli: &Cli) -> Result<usize> {
+    use crate::cli::RunMode;
+    if cli.threads == Some(0) {
+        anyhow::bail!("--threads must be at least 1");
+    }
+    Ok(match (cli.runmode, cli.threads) {
+        (Some(RunMode::Single), Some(n)) if n > 1 => {
+            anyhow::bail!("--threads {n} needs --runmode workers (single runs one worker)")
+        }
+        (Some(RunMode::Single), _) => 1,
+        (Some(RunMode::Workers | RunMode::Autofp), None) => {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        }
+        (_, Some(n)) => n,
+        (None, None) => 1,
     })
 }
 

@@ -25,6 +25,7 @@ use warden_output::{
 use warden_packet::{decode, DecodeOptions, Packet};
 
 use crate::load::Loaded;
+use crate::logsink::LogSink;
 use crate::stages::{Stage, StageClock, StageTimes};
 
 /// Settings of one offline run.
@@ -49,6 +50,9 @@ pub struct RunOptions {
     pub profile_rules: bool,
     /// Append to eve.json and fast.log instead of starting them afresh.
     pub append_logs: bool,
+    /// Worker threads for a capture (`--runmode workers`); 1 processes
+    /// it on the main thread.
+    pub threads: usize,
 }
 
 /// What a worker did, for the benchmark report.
@@ -61,6 +65,8 @@ pub(crate) struct Tally {
     pub stages: StageTimes,
     /// Part of `stages[Detect]` spent in the prefilter.
     pub prefilter_ns: u64,
+    /// Time of the last packet.
+    pub last_ts: Timestamp,
 }
 
 /// Counters a run keeps for the stats event and the summary.
@@ -119,8 +125,8 @@ fn out_ts(ts: warden_packet::Timestamp) -> Timestamp {
     }
 }
 
-type Eve = EveWriter<BufWriter<File>>;
-type Fast = FastLogWriter<BufWriter<File>>;
+type Eve = EveWriter<LogSink>;
+type Fast = FastLogWriter<LogSink>;
 
 /// One worker: a flow table, the per-flow application state beside it,
 /// the defragmenter and the detection state, processing packets in
@@ -162,6 +168,9 @@ pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
     let files = open_captures(&opts.captures);
     if files.is_empty() {
         anyhow::bail!("no capture files at {}", opts.captures.display());
+    }
+    if opts.threads > 1 {
+        return crate::workers::run(opts, loaded, &files);
     }
     let mut w = Worker::new(opts, loaded)?;
     let mut failure: Option<anyhow::Error> = None;
@@ -212,6 +221,11 @@ impl<'a> Worker<'a> {
         }
     }
 
+    /// Shares thresholds and xbits with the other workers of a run.
+    pub(crate) fn share_hosts(&mut self, hosts: warden_detect::HostState) {
+        self.state.hosts = hosts;
+    }
+
     /// Starts per-stage timing (and prefilter timing in the engine).
     pub(crate) fn time_stages(&mut self) {
         self.clock = Some(StageClock::start());
@@ -235,6 +249,7 @@ impl<'a> Worker<'a> {
                 (Some(c), Some(t)) => c.ns_of(t),
                 _ => 0,
             },
+            last_ts: self.c.last_ts,
         }
     }
 
@@ -242,7 +257,7 @@ impl<'a> Worker<'a> {
     /// state (flowbit ids are stable across a rebuild); rule-indexed state
     /// (thresholds, profiles) starts afresh for the new ruleset.
     pub(crate) fn swap_engine(&mut self, engine: Arc<Engine>) {
-        self.state.thresholds = Default::default();
+        self.state.hosts.lock().thresholds = Default::default();
         if self.state.profile.is_some() {
             self.state.profile = Some(RuleProfile::new(engine.len()));
         }
@@ -262,9 +277,21 @@ impl<'a> Worker<'a> {
                 create(&path)
             }
         };
-        let eve = EveWriter::new(open("eve.json")?);
-        let fast = FastLogWriter::new(open("fast.log")?);
-        Ok(Worker {
+        let eve = LogSink::Own(open("eve.json")?);
+        let fast = LogSink::Own(open("fast.log")?);
+        Ok(Worker::with_logs(opts, loaded, eve, fast))
+    }
+
+    /// A worker writing its EVE records and fast.log lines to `eve` and
+    /// `fast`.
+    pub(crate) fn with_logs(
+        opts: &'a RunOptions,
+        loaded: &'a Loaded,
+        eve: LogSink,
+        fast: LogSink,
+    ) -> Worker<'a> {
+        let (eve, fast) = (EveWriter::new(eve), FastLogWriter::new(fast));
+        Worker {
             opts,
             engine: Arc::clone(&loaded.engine),
             state: {
@@ -297,7 +324,7 @@ impl<'a> Worker<'a> {
             decode_opts: opts.decode,
             last_verdict: crate::verdict::Verdict::Accept,
             clock: None,
-        })
+        }
     }
 }
 
@@ -758,9 +785,14 @@ impl Worker<'_> {
         Ok(())
     }
 
-    /// End of input: close every flow, write the stats event and the
-    /// summary.
-    pub(crate) fn finish(&mut self, loaded: &Loaded, started: Instant) -> Result<()> {
+    /// End of input for one worker: close every flow and flush the logs.
+    /// Returns the stats of the run so far (a multi-worker run merges the
+    /// workers' before writing one stats event).
+    pub(crate) fn finish_flows(
+        &mut self,
+        loaded: &Loaded,
+        started: Instant,
+    ) -> Result<StatsSnapshot> {
         let flow_counters = self.flows.counters();
         let memuse = self.flows.memuse();
         let last = self.c.last_ts;
@@ -777,24 +809,23 @@ impl Worker<'_> {
             &self.state,
             started,
         );
-        self.eve.stats(self.c.last_ts, &stats)?;
         self.eve.flush()?;
         self.fast.flush()?;
         self.lap(Stage::Output);
+        Ok(stats)
+    }
+
+    /// End of input: close every flow, write the stats event and the
+    /// summary.
+    pub(crate) fn finish(&mut self, loaded: &Loaded, started: Instant) -> Result<()> {
+        let stats = self.finish_flows(loaded, started)?;
+        self.eve.stats(self.c.last_ts, &stats)?;
+        self.eve.flush()?;
+        self.lap(Stage::Output);
         let secs = started.elapsed().as_secs_f64();
-        let c = &self.c;
         // a benchmark (stage clock running) prints its own report
         if self.clock.is_none() {
-            eprintln!(
-            "warden: {} packets, {} bytes, {} flows, {} alerts in {:.2} s ({:.1} Mbit/s, {:.0} packets/s)",
-            c.pkts,
-            c.bytes,
-            flow_counters.total,
-            c.alerts,
-            secs,
-            c.bytes as f64 * 8.0 / secs.max(1e-9) / 1e6,
-            c.pkts as f64 / secs.max(1e-9)
-        );
+            print_run_summary(&stats, secs);
         }
         if let Some(prof) = &self.state.profile {
             crate::profile::report(prof, &loaded.engine, &self.opts.log_dir, secs)?;
@@ -803,11 +834,26 @@ impl Worker<'_> {
             eprintln!(
                 "warden: prefilter handed {} rule checks to verification ({:.1} per packet)",
                 self.state.candidates_checked,
-                self.state.candidates_checked as f64 / c.pkts.max(1) as f64
+                self.state.candidates_checked as f64 / self.c.pkts.max(1) as f64
             );
         }
         Ok(())
     }
+}
+
+/// The closing line of a run on stderr.
+pub(crate) fn print_run_summary(stats: &StatsSnapshot, secs: f64) {
+    let d = &stats.decoder;
+    eprintln!(
+        "warden: {} packets, {} bytes, {} flows, {} alerts in {:.2} s ({:.1} Mbit/s, {:.0} packets/s)",
+        d.pkts,
+        d.bytes,
+        stats.flow.total,
+        stats.detect.alert,
+        secs,
+        d.bytes as f64 * 8.0 / secs.max(1e-9) / 1e6,
+        d.pkts as f64 / secs.max(1e-9)
+    );
 }
 
 /// Inspects one packet of a flow: packet rules (a TCP packet's `pkt_data`

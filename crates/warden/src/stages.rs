@@ -68,6 +68,13 @@ impl StageTimes {
     pub fn total(&self) -> u64 {
         self.ns.iter().sum()
     }
+
+    /// Adds another worker's times.
+    pub fn add(&mut self, other: &StageTimes) {
+        for (a, b) in self.ns.iter_mut().zip(other.ns) {
+            *a += b;
+        }
+    }
 }
 
 /// A lap clock over the stages. On x86-64 it reads the time-stamp
