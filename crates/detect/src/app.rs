@@ -159,6 +159,38 @@ pub enum TxValue {
 #[derive(Default)]
 pub struct TxPrefilter {
     layers: Vec<TxLayer>,
+    /// Fingerprints buffer contents for [`TxPrefilterMemo`] (seeded per
+    /// engine).
+    hasher: foldhash::fast::RandomState,
+}
+
+/// What the prefilter found in a transaction's buffers, kept with the
+/// transaction: a transaction is inspected at several milestones (request
+/// line, headers, body, then the response's), and a buffer whose bytes
+/// did not change since the last one is not scanned again; its hits are
+/// taken from here. Keyed by buffer group, instance and a fingerprint of
+/// the bytes, so a buffer that grew (a body) is scanned afresh.
+#[derive(Default)]
+pub struct TxPrefilterMemo {
+    entries: Vec<MemoEntry>,
+}
+
+struct MemoEntry {
+    group: u32,
+    fingerprint: u64,
+    hits: Box<[u32]>,
+}
+
+/// Buffers remembered per transaction at most (a bound on its memory).
+const MEMO_MAX: usize = 64;
+
+impl TxPrefilterMemo {
+    fn find(&self, group: u32, fingerprint: u64) -> Option<&[u32]> {
+        self.entries
+            .iter()
+            .find(|e| e.group == group && e.fingerprint == fingerprint)
+            .map(|e| &*e.hits)
+    }
 }
 
 #[derive(Default)]
@@ -189,22 +221,48 @@ impl TxPrefilter {
             groups.sort_by_key(|(b, _)| b.name());
             layers[li].by_buffer = groups;
         }
-        TxPrefilter { layers }
+        TxPrefilter {
+            layers,
+            hasher: Default::default(),
+        }
     }
 
     /// Candidate rules for a transaction of `app`, in engine order.
+    /// With a `memo` (the transaction's), buffers scanned at an earlier
+    /// inspection of the same transaction are not scanned again.
     pub fn candidates(
         &self,
         app: AppLayer,
         tx: &dyn AppTx,
         scratch: &mut crate::prefilter::Scratch,
+        mut memo: Option<&mut TxPrefilterMemo>,
         out: &mut Vec<u32>,
     ) {
+        use std::hash::BuildHasher;
         let layer = &self.layers[app.index()];
         scratch.hits.clear();
-        for (b, g) in &layer.by_buffer {
+        for (gi, (b, g)) in layer.by_buffer.iter().enumerate() {
+            let mut instance = 0u64;
             tx.each(*b, &mut |bytes| {
+                instance += 1;
+                let Some(m) = memo.as_deref_mut().filter(|_| !bytes.is_empty()) else {
+                    g.hits(bytes, &mut scratch.seen, &mut scratch.hits);
+                    return false;
+                };
+                let fingerprint = self.hasher.hash_one((instance, bytes));
+                if let Some(hits) = m.find(gi as u32, fingerprint) {
+                    scratch.hits.extend_from_slice(hits);
+                    return false;
+                }
+                let start = scratch.hits.len();
                 g.hits(bytes, &mut scratch.seen, &mut scratch.hits);
+                if m.entries.len() < MEMO_MAX {
+                    m.entries.push(MemoEntry {
+                        group: gi as u32,
+                        fingerprint,
+                        hits: scratch.hits[start..].into(),
+                    });
+                }
                 false
             });
         }

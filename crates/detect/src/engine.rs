@@ -78,11 +78,35 @@ impl FiredRule {
     }
 }
 
+/// Detection state that spans flows: thresholds, detection and rate
+/// filters, and xbits, tracked by host or host pair. The workers of one
+/// run share it (one host's flows are spread over workers), behind a lock
+/// taken only when a rule with such state matches or checks an xbit.
+#[derive(Clone, Default)]
+pub struct HostState(std::sync::Arc<std::sync::Mutex<HostTables>>);
+
+/// The tables behind a [`HostState`].
+#[derive(Default)]
+pub struct HostTables {
+    pub thresholds: Thresholds,
+    /// `xbits` set by rules, per host or host pair.
+    pub xbits: crate::xbits::XbitStore,
+}
+
+impl HostState {
+    /// The tables, locked (a worker that panicked holding the lock left
+    /// them consistent: every update is a single map operation).
+    pub fn lock(&self) -> std::sync::MutexGuard<'_, HostTables> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 /// Per-worker mutable detection state: thresholds and scratch buffers
 /// reused across packets so inspection allocates nothing in steady state.
 #[derive(Default)]
 pub struct DetectState {
-    pub thresholds: Thresholds,
+    /// Thresholds and xbits: state that spans flows.
+    pub hosts: HostState,
     candidates: Vec<u32>,
     prefilter: crate::prefilter::Scratch,
     vars: [i64; 16],
@@ -95,10 +119,11 @@ pub struct DetectState {
     xform: crate::transform::TransformScratch,
     /// Alerts kept per packet (`packet-alert-max`); 0 means the default.
     pub alert_max: usize,
-    /// `xbits` set by rules, per host or host pair.
-    pub xbits: crate::xbits::XbitStore,
     /// Per-rule costs (`--profile-rules`); `None` takes no timestamps.
     pub profile: Option<crate::profile::RuleProfile>,
+    /// Time spent in the prefilter (packet and transaction), in
+    /// [`crate::ticks`], for `warden bench`; `None` takes no timestamps.
+    pub prefilter_ticks: Option<u64>,
     /// The last verified rule matched payload in the reassembled stream.
     stream_matched: bool,
     /// The stream is inspected inline (IPS): segment data is inspectable
@@ -147,6 +172,9 @@ pub struct TxContext<'p, 'f, 't> {
     /// Rules already fired on this transaction (sorted); fired rules are
     /// added, so each rule alerts at most once per transaction.
     pub done: &'t mut Vec<u32>,
+    /// The prefilter's findings in this transaction's buffers at earlier
+    /// inspections (`None`: every buffer is scanned).
+    pub memo: Option<&'t mut crate::app::TxPrefilterMemo>,
     /// The stream window of the packet's direction, for the `pkt_data`
     /// part of transaction rules.
     pub stream: Option<StreamWindow<'p>>,
@@ -532,6 +560,7 @@ impl Engine {
         }
         let mut candidates = std::mem::take(&mut st.candidates);
         candidates.clear();
+        let t0 = st.prefilter_ticks.is_some().then(crate::ticks);
         self.prefilter.candidates(
             class,
             p.src_port(),
@@ -541,6 +570,9 @@ impl Engine {
             &mut st.prefilter,
             &mut candidates,
         );
+        if let (Some(t0), Some(t)) = (t0, st.prefilter_ticks.as_mut()) {
+            *t += crate::ticks().wrapping_sub(t0);
+        }
         st.candidates_checked += candidates.len() as u64;
         // the alert cap is per packet: count what earlier stages logged
         let mut fired = out.iter().filter(|f| f.logged()).count();
@@ -614,8 +646,11 @@ impl Engine {
         out: &mut Vec<FiredRule>,
     ) -> AfterMatch {
         let s = &self.sigs[ri as usize];
-        for a in &s.xbits_post {
-            st.xbits.apply(a, p, now_ns);
+        if !s.xbits_post.is_empty() {
+            let mut hosts = st.hosts.lock();
+            for a in &s.xbits_post {
+                hosts.xbits.apply(a, p, now_ns);
+            }
         }
         if let Some(f) = flow.as_mut() {
             for a in &s.bits_post {
@@ -644,7 +679,7 @@ impl Engine {
             now_ns,
         };
         if let Some(df) = &s.detection_filter {
-            if !st.thresholds.detection_filter(ri, df, &track) {
+            if !st.hosts.lock().thresholds.detection_filter(ri, df, &track) {
                 st.suppressed += 1;
                 return AfterMatch::Continue;
             }
@@ -663,13 +698,14 @@ impl Engine {
             fired_rule.silent = true;
         } else {
             if let Some(th) = &s.threshold {
-                if !st.thresholds.threshold(ri, th, &track) {
+                if !st.hosts.lock().thresholds.threshold(ri, th, &track) {
                     st.suppressed += 1;
                     return AfterMatch::Continue;
                 }
             }
             if let Some(rf) = &s.rate_filter {
-                if let Some(a) = st.thresholds.rate_filter(ri, rf, &track) {
+                let filtered = st.hosts.lock().thresholds.rate_filter(ri, rf, &track);
+                if let Some(a) = filtered {
                     fired_rule.action = a;
                     fired_rule.rate_filtered = true;
                 }
@@ -731,8 +767,12 @@ impl Engine {
         }
         let mut candidates = std::mem::take(&mut st.candidates);
         candidates.clear();
+        let t0 = st.prefilter_ticks.is_some().then(crate::ticks);
         self.tx_prefilter
-            .candidates(cx.app, cx.tx, &mut st.prefilter, &mut candidates);
+            .candidates(cx.app, cx.tx, &mut st.prefilter, cx.memo, &mut candidates);
+        if let (Some(t0), Some(t)) = (t0, st.prefilter_ticks.as_mut()) {
+            *t += crate::ticks().wrapping_sub(t0);
+        }
         st.candidates_checked += candidates.len() as u64;
         // the alert cap is per packet: count what earlier stages logged
         let mut fired = out.iter().filter(|f| f.logged()).count();
@@ -813,7 +853,10 @@ impl Engine {
         if !header::check_all(&s.headers, p, flow) {
             return false;
         }
-        if !s.xbits_cond.iter().all(|c| st.xbits.check(c, p, now_ns)) {
+        if !s.xbits_cond.is_empty() && {
+            let hosts = st.hosts.lock();
+            !s.xbits_cond.iter().all(|c| hosts.xbits.check(c, p, now_ns))
+        } {
             return false;
         }
         if !s.bits_cond.is_empty() {

@@ -26,6 +26,7 @@ pub mod compile;
 pub mod engine;
 pub mod file;
 pub mod header;
+mod lanes;
 pub mod payload;
 pub mod prefilter;
 pub mod profile;
@@ -38,8 +39,9 @@ pub mod xbits;
 pub use app::{AppLayer, AppTx, TxValue};
 pub use compile::{BuildContext, KnownEvent, Rejection, RejectionKind};
 pub use engine::{
-    ActionClass, DetectState, Engine, FiredRule, LoadReport, PacketContext, StreamWindow, TxContext,
+    ActionClass, DetectState, Engine, FiredRule, HostState, LoadReport, PacketContext,
+    StreamWindow, TxContext,
 };
 pub use file::{FileEnd, TxFile};
-pub use profile::{RuleCost, RuleProfile};
+pub use profile::{ticks, RuleCost, RuleProfile};
 pub use sig::{Sig, SigAction, SigMeta};

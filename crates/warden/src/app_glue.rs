@@ -27,8 +27,9 @@ pub enum Parser {
 pub struct FlowApp {
     pub streams: Option<TcpStreams>,
     pub parse: AppParse,
-    /// Rules fired per transaction id (sorted rule indices).
-    pub done: Vec<(u64, Vec<u32>)>,
+    /// Per transaction id: the rules fired on it (sorted rule indices)
+    /// and what the prefilter found in its buffers so far.
+    pub done: Vec<(u64, Vec<u32>, warden_detect::app::TxPrefilterMemo)>,
     /// Transactions below this id are finished: inspected in their final
     /// state, logged and freed.
     pub finished_below: u64,

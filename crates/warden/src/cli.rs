@@ -18,7 +18,9 @@ pub enum ChecksumMode {
     Auto,
 }
 
-/// Suricata's run modes; warden accepts them so scripts keep working.
+/// Suricata's run modes: `single` is one worker; `workers` (and
+/// `autofp`, taken as `workers`) spreads a capture's flows over
+/// `--threads` worker threads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum RunMode {
     Single,
@@ -68,9 +70,17 @@ pub struct Cli {
     #[arg(long = "set", value_name = "KEY=VALUE", action = ArgAction::Append)]
     pub set: Vec<String>,
 
-    /// Accepted for compatibility; warden runs one worker for now.
+    /// `single`: one worker (the default). `workers`: a capture (-r) is
+    /// processed by --threads workers, each owning the flows a symmetric
+    /// flow hash gives it (`autofp` is taken as `workers`). Live modes
+    /// run one worker.
     #[arg(long = "runmode", value_enum)]
     pub runmode: Option<RunMode>,
+
+    /// Worker threads for `--runmode workers` (default: the number of
+    /// CPUs); given alone, it selects workers.
+    #[arg(long = "threads", value_name = "N")]
+    pub threads: Option<usize>,
 
     /// Replay the capture as if inline: drop and reject rules block their
     /// packet and the rest of its flow (alerts say `blocked`, drop events

@@ -9,6 +9,7 @@ mod app_eve;
 mod app_glue;
 mod app_stats;
 mod audit;
+mod bench;
 mod bypass;
 mod canary;
 mod cli;
@@ -20,6 +21,7 @@ mod hostcheck;
 mod live;
 mod live_control;
 mod load;
+mod logsink;
 mod nfq;
 mod owners;
 mod profile;
@@ -29,7 +31,9 @@ mod reload;
 mod ruleset;
 mod ruleset_commands;
 mod run;
+mod stages;
 mod verdict;
+mod workers;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -47,6 +51,9 @@ fn main() -> ExitCode {
     }
     if std::env::args_os().nth(1).is_some_and(|a| a == "audit") {
         return audit::main(std::env::args_os().skip(2));
+    }
+    if std::env::args_os().nth(1).is_some_and(|a| a == "bench") {
+        return bench::main(std::env::args_os().skip(2));
     }
     let cli = Cli::parse();
     match real_main(&cli) {
@@ -131,63 +138,12 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
             c.ensure_readable()?;
         }
     }
-    // verdicts are enforced inline (-Q) and when a capture simulates it
-    let ips = cli.simulate_ips || cli.inline || queued;
     let loaded = load::ruleset(cli, &cfg)?;
     load::print_summary(&loaded, cli.verbose);
     if cli.verbose > 1 {
         load::print_all_problems(&loaded);
     }
-    let checksum = match cli.checksum {
-        Some(m) => m,
-        None => match cfg.get_str("pcap-file.checksum-checks").as_deref() {
-            Some("no") => ChecksumMode::None,
-            _ => ChecksumMode::Auto,
-        },
-    };
-    let flow = FlowConfig {
-        midstream: cfg.get_bool("stream.midstream").unwrap_or(false),
-        async_oneside: cfg.get_bool("stream.async-oneside").unwrap_or(false),
-        memcap: cfg.get_size("flow.memcap")?.unwrap_or(128 << 20),
-        ..FlowConfig::default()
-    };
-    let log_dir = cli
-        .log_dir
-        .clone()
-        .or_else(|| cfg.get_str("default-log-dir").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from("."));
-    let opts = run::RunOptions {
-        captures: read,
-        log_dir,
-        decode: DecodeOptions {
-            checksum_validation: checksum != ChecksumMode::None,
-        },
-        flow,
-        eve: crate::config::EveOptions {
-            inline: ips,
-            ..cfg.eve_options()
-        },
-        verbose: cli.verbose,
-        packet_alert_max: cfg
-            .get_str("packet-alert-max")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(15),
-        // inline, stream bytes are inspected as they arrive (Suricata's
-        // stream.inline: auto)
-        stream_inline: cfg.get_bool("stream.inline").unwrap_or(ips),
-        ips,
-        // a live engine restarted (fail-open) keeps what it logged before
-        append_logs: live || queued,
-        reassembly_depth: cfg
-            .get_size("stream.reassembly.depth")?
-            .map_or(1 << 20, |d| d as u64),
-        stream_memcap: cfg
-            .get_size("stream.reassembly.memcap")?
-            .unwrap_or(256 << 20),
-        profile_rules: cli.profile_rules,
-        stats_interval: stats_interval(&cfg)?,
-        prometheus_listen: cfg.get_str("stats.prometheus.listen"),
-    };
+    let opts = run_options(cli, &cfg, read, live || queued)?;
     if queued {
         let nfq = nfq::NfqOptions {
             queues: cli.queues.clone(),
@@ -282,6 +238,89 @@ fn stats_interval(cfg: &config::Config) -> Result<Option<std::time::Duration>> {
             _ => anyhow::bail!("stats.interval: expected a number of seconds above 0, got '{v}'"),
         },
     }
+}
+
+/// The settings of a run from the command line and the config:
+/// `captures` to read (empty for live sources), `live` when packets come
+/// from interfaces or queues.
+pub(crate) fn run_options(
+    cli: &Cli,
+    cfg: &config::Config,
+    captures: PathBuf,
+    live: bool,
+) -> Result<run::RunOptions> {
+    // verdicts are enforced inline (-Q) and when a capture simulates it
+    let ips = cli.simulate_ips || cli.inline || !cli.queues.is_empty();
+    let checksum = match cli.checksum {
+        Some(m) => m,
+        None => match cfg.get_str("pcap-file.checksum-checks").as_deref() {
+            Some("no") => ChecksumMode::None,
+            _ => ChecksumMode::Auto,
+        },
+    };
+    let flow = FlowConfig {
+        midstream: cfg.get_bool("stream.midstream").unwrap_or(false),
+        async_oneside: cfg.get_bool("stream.async-oneside").unwrap_or(false),
+        memcap: cfg.get_size("flow.memcap")?.unwrap_or(128 << 20),
+        ..FlowConfig::default()
+    };
+    let log_dir = cli
+        .log_dir
+        .clone()
+        .or_else(|| cfg.get_str("default-log-dir").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("."));
+    Ok(run::RunOptions {
+        captures,
+        log_dir,
+        decode: DecodeOptions {
+            checksum_validation: checksum != ChecksumMode::None,
+        },
+        flow,
+        eve: crate::config::EveOptions {
+            inline: ips,
+            ..cfg.eve_options()
+        },
+        verbose: cli.verbose,
+        packet_alert_max: cfg
+            .get_str("packet-alert-max")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(15),
+        // inline, stream bytes are inspected as they arrive (Suricata's
+        // stream.inline: auto)
+        stream_inline: cfg.get_bool("stream.inline").unwrap_or(ips),
+        ips,
+        // a live engine restarted (fail-open) keeps what it logged before
+        append_logs: live,
+        reassembly_depth: cfg
+            .get_size("stream.reassembly.depth")?
+            .map_or(1 << 20, |d| d as u64),
+        stream_memcap: cfg
+            .get_size("stream.reassembly.memcap")?
+            .unwrap_or(256 << 20),
+        profile_rules: cli.profile_rules,
+        stats_interval: stats_interval(cfg)?,
+        prometheus_listen: cfg.get_str("stats.prometheus.listen"),
+        threads: if live { 1 } else { threads(cli)? },
+    })
+}
+
+/// Worker threads for a capture, from `--runmode` and `--threads`.
+fn threads(cli: &Cli) -> Result<usize> {
+    use crate::cli::RunMode;
+    if cli.threads == Some(0) {
+        anyhow::bail!("--threads must be at least 1");
+    }
+    Ok(match (cli.runmode, cli.threads) {
+        (Some(RunMode::Single), Some(n)) if n > 1 => {
+            anyhow::bail!("--threads {n} needs --runmode workers (single runs one worker)")
+        }
+        (Some(RunMode::Single), _) => 1,
+        (Some(RunMode::Workers | RunMode::Autofp), None) => {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        }
+        (_, Some(n)) => n,
+        (None, None) => 1,
+    })
 }
 
 /// `-T`: load everything as a start would, list every problem, check the

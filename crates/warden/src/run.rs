@@ -36,6 +36,9 @@ pub(crate) struct ReloadCounts {
     pub(crate) rollbacks: u64,
 }
 
+use crate::logsink::LogSink;
+use crate::stages::{Stage, StageClock, StageTimes};
+
 /// Settings of one offline run.
 #[derive(Clone)]
 pub struct RunOptions {
@@ -65,6 +68,23 @@ pub struct RunOptions {
     /// Live modes: serve the stats in Prometheus text format on this
     /// address (`stats.prometheus.listen`).
     pub prometheus_listen: Option<String>,
+    /// Worker threads for a capture (`--runmode workers`); 1 processes
+    /// it on the main thread.
+    pub threads: usize,
+}
+
+/// What a worker did, for the benchmark report.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Tally {
+    pub packets: u64,
+    pub bytes: u64,
+    pub alerts: u64,
+    pub flows: u64,
+    pub stages: StageTimes,
+    /// Part of `stages[Detect]` spent in the prefilter.
+    pub prefilter_ns: u64,
+    /// Time of the last packet.
+    pub last_ts: Timestamp,
 }
 
 /// Counters a run keeps for the stats event and the summary.
@@ -123,8 +143,8 @@ fn out_ts(ts: warden_packet::Timestamp) -> Timestamp {
     }
 }
 
-type Eve = EveWriter<BufWriter<File>>;
-type Fast = FastLogWriter<BufWriter<File>>;
+type Eve = EveWriter<LogSink>;
+type Fast = FastLogWriter<LogSink>;
 
 /// One worker: a flow table, the per-flow application state beside it,
 /// the defragmenter and the detection state, processing packets in
@@ -158,6 +178,8 @@ pub(crate) struct Worker<'a> {
     pub(crate) decode_opts: DecodeOptions,
     /// Inline verdict of the last frame given to `wire_packet`.
     pub(crate) last_verdict: crate::verdict::Verdict,
+    /// Per-stage timing (`warden bench`); `None` in normal runs.
+    clock: Option<StageClock>,
 }
 
 /// Runs the capture(s) through the engine. A capture that cannot be opened
@@ -168,6 +190,9 @@ pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
     let files = open_captures(&opts.captures);
     if files.is_empty() {
         anyhow::bail!("no capture files at {}", opts.captures.display());
+    }
+    if opts.threads > 1 {
+        return crate::workers::run(opts, loaded, &files);
     }
     let mut w = Worker::new(opts, loaded)?;
     let mut failure: Option<anyhow::Error> = None;
@@ -209,11 +234,52 @@ pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
 }
 
 impl<'a> Worker<'a> {
+    /// Charges the time since the last lap to `s` when timing stages
+    /// (`warden bench`); nothing otherwise.
+    #[inline]
+    fn lap(&mut self, s: Stage) {
+        if let Some(c) = self.clock.as_mut() {
+            c.lap(s);
+        }
+    }
+
+    /// Shares thresholds and xbits with the other workers of a run.
+    pub(crate) fn share_hosts(&mut self, hosts: warden_detect::HostState) {
+        self.state.hosts = hosts;
+    }
+
+    /// Starts per-stage timing (and prefilter timing in the engine).
+    pub(crate) fn time_stages(&mut self) {
+        self.clock = Some(StageClock::start());
+        self.state.prefilter_ticks = Some(0);
+    }
+
+    /// What the worker did so far: packets, bytes, alerts, flows, stage
+    /// times (zero unless [`Worker::time_stages`] was called).
+    pub(crate) fn tally(&self) -> Tally {
+        Tally {
+            packets: self.c.pkts,
+            bytes: self.c.bytes,
+            alerts: self.c.alerts,
+            flows: self.flows.counters().total,
+            stages: self
+                .clock
+                .as_ref()
+                .map(StageClock::times)
+                .unwrap_or_default(),
+            prefilter_ns: match (&self.clock, self.state.prefilter_ticks) {
+                (Some(c), Some(t)) => c.ns_of(t),
+                _ => 0,
+            },
+            last_ts: self.c.last_ts,
+        }
+    }
+
     /// Puts a reloaded ruleset in place, between packets. Flows keep their
     /// state (flowbit ids are stable across a rebuild); rule-indexed state
     /// (thresholds, profiles) starts afresh for the new ruleset.
     pub(crate) fn swap_engine(&mut self, engine: Arc<Engine>, info: Arc<RulesetInfo>) {
-        self.state.thresholds = Default::default();
+        self.state.hosts.lock().thresholds = Default::default();
         if self.state.profile.is_some() {
             self.state.profile = Some(RuleProfile::new(engine.len()));
         }
@@ -244,9 +310,21 @@ impl<'a> Worker<'a> {
                 create(&path)
             }
         };
-        let eve = EveWriter::new(open("eve.json")?);
-        let fast = FastLogWriter::new(open("fast.log")?);
-        Ok(Worker {
+        let eve = LogSink::Own(open("eve.json")?);
+        let fast = LogSink::Own(open("fast.log")?);
+        Ok(Worker::with_logs(opts, loaded, eve, fast))
+    }
+
+    /// A worker writing its EVE records and fast.log lines to `eve` and
+    /// `fast`.
+    pub(crate) fn with_logs(
+        opts: &'a RunOptions,
+        loaded: &'a Loaded,
+        eve: LogSink,
+        fast: LogSink,
+    ) -> Worker<'a> {
+        let (eve, fast) = (EveWriter::new(eve), FastLogWriter::new(fast));
+        Worker {
             opts,
             engine: Arc::clone(&loaded.engine),
             ruleset: Arc::new(RulesetInfo::new(loaded, 1, crate::live::now())),
@@ -280,7 +358,8 @@ impl<'a> Worker<'a> {
             fast,
             decode_opts: opts.decode,
             last_verdict: crate::verdict::Verdict::Accept,
-        })
+            clock: None,
+        }
     }
 }
 
@@ -294,6 +373,7 @@ impl Worker<'_> {
         ts: Timestamp,
         index: u64,
     ) -> Result<()> {
+        self.lap(Stage::Capture);
         self.c.first_ts.get_or_insert(ts);
         self.c.last_ts = ts;
         self.last_verdict = crate::verdict::Verdict::Accept;
@@ -301,6 +381,7 @@ impl Worker<'_> {
         let mut p = decode(link, data, &self.decode_opts);
         drop_invalid_ip_layer(&mut p);
         count_packet(&mut self.c, &p, orig_len.max(data.len() as u32));
+        self.lap(Stage::Decode);
         self.expire(now, ts)?;
         let reassembled = if p.is_fragment() {
             match Fragment::from_packet(&p) {
@@ -324,6 +405,7 @@ impl Worker<'_> {
         } else {
             None
         };
+        self.lap(Stage::FlowStream);
         self.process(&p, data.len(), ts, index)?;
         if let Some(t) = p.tunnel {
             self.process_tunnelled(&p, t, ts, index)?;
@@ -333,6 +415,7 @@ impl Worker<'_> {
             let mut inner = decode(link, &dgram.frame, &self.decode_opts);
             drop_invalid_ip_layer(&mut inner);
             self.c.defrag_reassembled += 1;
+            self.lap(Stage::Decode);
             self.process(&inner, dgram.frame.len(), ts, index)?;
         }
         Ok(())
@@ -354,6 +437,7 @@ impl Worker<'_> {
         };
         let mut inner = decode(t.link, t.data, &self.decode_opts);
         drop_invalid_ip_layer(&mut inner);
+        self.lap(Stage::Decode);
         let outer_v4 = outer.ipv4.is_some();
         match (outer_v4, t.version) {
             (true, 4) => self.c.ipv4_in_ipv4 += 1,
@@ -417,6 +501,7 @@ impl Worker<'_> {
                     }
                     a.feed_ready(to_server, now);
                 }
+                self.lap(Stage::AppLayer);
             }
             // a dropped flow's unfinished transactions never completed on
             // the wire: they are not logged at its end
@@ -451,6 +536,7 @@ impl Worker<'_> {
             );
             self.eve.flow(&record)?;
         }
+        self.lap(Stage::Output);
         Ok(())
     }
 
@@ -519,6 +605,7 @@ impl Worker<'_> {
             true,
             true,
         );
+        self.lap(Stage::Detect);
         if self.fired.is_empty() {
             return Ok(());
         }
@@ -559,6 +646,7 @@ impl Worker<'_> {
                 },
                 &mut self.fired,
             );
+            self.lap(Stage::Detect);
             self.c.alerts += logged(&self.fired);
             return write_alerts(
                 &mut self.eve,
@@ -643,13 +731,24 @@ impl Worker<'_> {
                     }
                     streams.segment(to_server, tcp.seq, tcp.ack, tcp.flags, p.payload);
                 }
+            }
+            if let Some(c) = self.clock.as_mut() {
+                c.lap(Stage::FlowStream);
+            }
+            if session {
                 app.feed_ready(to_server, now);
                 app.feed_ready(!to_server, now);
             }
         } else if let Some(udp) = &p.udp {
+            if let Some(c) = self.clock.as_mut() {
+                c.lap(Stage::FlowStream);
+            }
             if !p.payload.is_empty() {
                 app.feed_udp(to_server, udp.src_port, udp.dst_port, p.payload);
             }
+        }
+        if let Some(c) = self.clock.as_mut() {
+            c.lap(Stage::AppLayer);
         }
         inspect_flow_packet(
             &self.engine,
@@ -664,6 +763,9 @@ impl Worker<'_> {
             p.tcp.is_some() && session,
             false,
         );
+        if let Some(c) = self.clock.as_mut() {
+            c.lap(Stage::Detect);
+        }
         self.c.alerts += logged(&self.fired);
         let app_name = app_proto_name(app);
         let flow = self.flows.get(t.flow);
@@ -696,6 +798,7 @@ impl Worker<'_> {
         if self.opts.ips {
             self.verdict(p, t.flow, ts, index)?;
         }
+        self.lap(Stage::Output);
         Ok(())
     }
 
@@ -810,9 +913,15 @@ impl Worker<'_> {
         Ok(())
     }
 
-    /// End of input: close every flow, write the stats event and the
-    /// summary.
-    pub(crate) fn finish(&mut self, started: Instant, extra: &[(&'static str, u64)]) -> Result<()> {
+    /// End of input for one worker: close every flow and flush the logs.
+    /// Returns the stats of the run so far (a multi-worker run merges the
+    /// workers' before writing one stats event); `extra` adds counters the
+    /// caller keeps (a live loop's capture counters).
+    pub(crate) fn finish_flows(
+        &mut self,
+        started: Instant,
+        extra: &[(&'static str, u64)],
+    ) -> Result<StatsSnapshot> {
         let flow_counters = self.flows.counters();
         let memuse = self.flows.memuse();
         let last = self.c.last_ts;
@@ -822,21 +931,24 @@ impl Worker<'_> {
             self.end_flow(f, last, "shutdown")?;
         }
         let stats = self.stats_snapshot(started, extra, Some((&flow_counters, memuse)));
-        self.eve.stats(self.c.last_ts, &stats)?;
         self.eve.flush()?;
         self.fast.flush()?;
+        self.lap(Stage::Output);
+        Ok(stats)
+    }
+
+    /// End of input: close every flow, write the stats event and the
+    /// summary.
+    pub(crate) fn finish(&mut self, started: Instant, extra: &[(&'static str, u64)]) -> Result<()> {
+        let stats = self.finish_flows(started, extra)?;
+        self.eve.stats(self.c.last_ts, &stats)?;
+        self.eve.flush()?;
+        self.lap(Stage::Output);
         let secs = started.elapsed().as_secs_f64();
-        let c = &self.c;
-        eprintln!(
-            "warden: {} packets, {} bytes, {} flows, {} alerts in {:.2} s ({:.1} Mbit/s, {:.0} packets/s)",
-            c.pkts,
-            c.bytes,
-            flow_counters.total,
-            c.alerts,
-            secs,
-            c.bytes as f64 * 8.0 / secs.max(1e-9) / 1e6,
-            c.pkts as f64 / secs.max(1e-9)
-        );
+        // a benchmark (stage clock running) prints its own report
+        if self.clock.is_none() {
+            print_run_summary(&stats, secs);
+        }
         if let Some(prof) = &self.state.profile {
             crate::profile::report(prof, &self.engine, &self.opts.log_dir, secs)?;
         }
@@ -844,11 +956,26 @@ impl Worker<'_> {
             eprintln!(
                 "warden: prefilter handed {} rule checks to verification ({:.1} per packet)",
                 self.state.candidates_checked,
-                self.state.candidates_checked as f64 / c.pkts.max(1) as f64
+                self.state.candidates_checked as f64 / self.c.pkts.max(1) as f64
             );
         }
         Ok(())
     }
+}
+
+/// The closing line of a run on stderr.
+pub(crate) fn print_run_summary(stats: &StatsSnapshot, secs: f64) {
+    let d = &stats.decoder;
+    eprintln!(
+        "warden: {} packets, {} bytes, {} flows, {} alerts in {:.2} s ({:.1} Mbit/s, {:.0} packets/s)",
+        d.pkts,
+        d.bytes,
+        stats.flow.total,
+        stats.detect.alert,
+        secs,
+        d.bytes as f64 * 8.0 / secs.max(1e-9) / 1e6,
+        d.pkts as f64 / secs.max(1e-9)
+    );
 }
 
 /// Inspects one packet of a flow: packet rules (a TCP packet's `pkt_data`
@@ -946,13 +1073,14 @@ fn inspect_txs(
         new_from: window.new_from,
     });
     let mut run = |tx_id: u64, tx: &dyn warden_detect::AppTx, flow: &mut Flow| {
-        let i = match done.iter().position(|(id, _)| *id == tx_id) {
+        let i = match done.iter().position(|(id, ..)| *id == tx_id) {
             Some(i) => i,
             None => {
-                done.push((tx_id, Vec::new()));
+                done.push((tx_id, Vec::new(), Default::default()));
                 done.len() - 1
             }
         };
+        let (_, fired_rules, memo) = &mut done[i];
         engine.inspect_tx(
             state,
             TxContext {
@@ -961,7 +1089,8 @@ fn inspect_txs(
                 now_ns: now,
                 app: layer,
                 tx,
-                done: &mut done[i].1,
+                done: fired_rules,
+                memo: Some(memo),
                 stream,
             },
             fired,
@@ -1001,7 +1130,7 @@ fn inspect_txs(
             if new_floor > *finished_below {
                 // freed once their records are written (log_app_records)
                 *finished_below = new_floor;
-                done.retain(|(id, _)| *id >= new_floor);
+                done.retain(|(id, ..)| *id >= new_floor);
                 http_seen.retain(|(id, _)| *id >= new_floor);
             }
         }

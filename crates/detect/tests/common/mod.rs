@@ -206,6 +206,7 @@ impl Harness {
                 app,
                 tx,
                 done,
+                memo: None,
                 stream: None,
             },
             &mut out,
