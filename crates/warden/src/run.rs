@@ -180,6 +180,10 @@ pub(crate) struct Worker<'a> {
     pub(crate) last_verdict: crate::verdict::Verdict,
     /// Per-stage timing (`warden bench`); `None` in normal runs.
     clock: Option<StageClock>,
+    /// Flow timeout sweeps are ordered by the reader of a multi-worker
+    /// run (at the packet times a single worker would sweep), not by
+    /// this worker's own packets.
+    pub(crate) sweeps_from_reader: bool,
 }
 
 /// Runs the capture(s) through the engine. A capture that cannot be opened
@@ -359,6 +363,7 @@ impl<'a> Worker<'a> {
             decode_opts: opts.decode,
             last_verdict: crate::verdict::Verdict::Accept,
             clock: None,
+            sweeps_from_reader: false,
         }
     }
 }
@@ -382,7 +387,9 @@ impl Worker<'_> {
         drop_invalid_ip_layer(&mut p);
         count_packet(&mut self.c, &p, orig_len.max(data.len() as u32));
         self.lap(Stage::Decode);
-        self.expire(now, ts)?;
+        if !self.sweeps_from_reader {
+            self.expire(now, ts)?;
+        }
         let reassembled = if p.is_fragment() {
             match Fragment::from_packet(&p) {
                 Some(frag) => {

@@ -19,9 +19,14 @@
 //! address pair, which may not own its TCP flow. Frames without an IP
 //! layer go to the first worker.
 //!
-//! Flow timeouts follow packet time per worker; each batch carries the
-//! reader's latest timestamp so a worker that receives few packets still
-//! expires its flows as time passes.
+//! Flow timeouts follow packet time. A single worker sweeps its flow
+//! table for timed-out flows at its first packet a second (of packet
+//! time) after the last sweep; here the reader decides those sweep points
+//! from every packet read and inserts a sweep into every worker's stream
+//! at that place, so each worker ends the same flows at the same packet
+//! times as a single worker would (a packet arriving just after its
+//! flow's timeout joins or starts a flow alike), including workers that
+//! get few packets.
 
 use std::fs::File;
 use std::path::PathBuf;
@@ -42,13 +47,20 @@ use crate::run::{RunOptions, Tally, Worker};
 const BATCH_FRAMES: usize = 128;
 /// Batches waiting per worker before the reader blocks.
 const CHANNEL_BATCHES: usize = 16;
-/// The reader sends every worker its pending frames (or just the time)
-/// at least this often, in frames read.
+/// The reader sends every worker its pending frames (and sweeps) at
+/// least this often, in frames read.
 const TICK_FRAMES: u64 = 8192;
 
 /// Takes one frame of the input: link type, bytes, original length,
 /// timestamp, packet number.
 type PushFrame<'a> = dyn FnMut(LinkType, &[u8], u32, Timestamp, u64) -> Result<()> + 'a;
+
+/// One item of a [`Batch`]: a frame, or a flow timeout sweep at a
+/// packet time.
+enum Item {
+    Frame(Frame),
+    Sweep(Timestamp),
+}
 
 /// One frame inside a [`Batch`].
 struct Frame {
@@ -64,9 +76,7 @@ struct Frame {
 #[derive(Default)]
 struct Batch {
     bytes: Vec<u8>,
-    frames: Vec<Frame>,
-    /// The reader's latest packet time when it sent the batch.
-    now: Option<Timestamp>,
+    frames: Vec<Item>,
 }
 
 /// The worker index of a decoded frame: a hash of its flow that is the
@@ -105,7 +115,8 @@ struct Dispatcher {
     pending: Vec<Batch>,
     decode_opts: DecodeOptions,
     since_tick: u64,
-    last_ts: Option<Timestamp>,
+    /// Packet time of the next flow timeout sweep (as `FlowTable`'s).
+    next_sweep_ns: i64,
 }
 
 impl Dispatcher {
@@ -115,22 +126,19 @@ impl Dispatcher {
             Ok(mut b) => {
                 b.bytes.clear();
                 b.frames.clear();
-                b.now = None;
                 b
             }
             Err(_) => Batch {
                 bytes: Vec::with_capacity(BATCH_FRAMES * 1600),
                 frames: Vec::with_capacity(BATCH_FRAMES),
-                now: None,
             },
         }
     }
 
-    /// Sends worker `i` its pending batch (possibly only the time).
+    /// Sends worker `i` its pending batch.
     fn send(&mut self, i: usize) -> Result<()> {
         let fresh = self.empty_batch();
-        let mut b = std::mem::replace(&mut self.pending[i], fresh);
-        b.now = self.last_ts;
+        let b = std::mem::replace(&mut self.pending[i], fresh);
         self.senders[i]
             .send(b)
             .map_err(|_| anyhow::anyhow!("worker {i} stopped"))
@@ -144,19 +152,26 @@ impl Dispatcher {
         ts: Timestamp,
         index: u64,
     ) -> Result<()> {
+        let now = ts_ns(ts);
+        if now >= self.next_sweep_ns {
+            // where a single worker would sweep: before this packet
+            self.next_sweep_ns = now.saturating_add(1_000_000_000);
+            for b in &mut self.pending {
+                b.frames.push(Item::Sweep(ts));
+            }
+        }
         let p = decode(link, data, &self.decode_opts);
         let i = worker_of(&p, self.senders.len());
         let b = &mut self.pending[i];
-        b.frames.push(Frame {
+        b.frames.push(Item::Frame(Frame {
             link,
             start: b.bytes.len(),
             len: data.len(),
             orig_len,
             ts,
             index,
-        });
+        }));
         b.bytes.extend_from_slice(data);
-        self.last_ts = Some(ts);
         if b.frames.len() >= BATCH_FRAMES {
             self.send(i)?;
         }
@@ -232,17 +247,19 @@ fn process(
                 .spawn_scoped(scope, move || -> Result<Shard> {
                     let mut w = Worker::with_logs(opts, loaded, eve, fast);
                     w.share_hosts(hosts);
+                    w.sweeps_from_reader = true;
                     if time_stages {
                         w.time_stages();
                     }
                     for batch in rx {
-                        for f in &batch.frames {
-                            let data = &batch.bytes[f.start..f.start + f.len];
-                            w.wire_packet(f.link, data, f.orig_len, f.ts, f.index)?;
-                        }
-                        // every frame read so far is no later than `now`
-                        if let Some(now) = batch.now {
-                            w.expire(ts_ns(now), now)?;
+                        for item in &batch.frames {
+                            match item {
+                                Item::Frame(f) => {
+                                    let data = &batch.bytes[f.start..f.start + f.len];
+                                    w.wire_packet(f.link, data, f.orig_len, f.ts, f.index)?;
+                                }
+                                Item::Sweep(ts) => w.expire(ts_ns(*ts), *ts)?,
+                            }
                         }
                         // the reader reuses it; gone when the reader is done
                         let _ = ret.send(batch);
@@ -265,7 +282,7 @@ fn process(
                 checksum_validation: false,
             },
             since_tick: 0,
-            last_ts: None,
+            next_sweep_ns: i64::MIN,
         };
         let fed =
             feed(&mut |link, data, orig_len, ts, index| d.push(link, data, orig_len, ts, index))
