@@ -16,6 +16,7 @@ mod control;
 mod ctl;
 mod failopen;
 mod hostcheck;
+mod impact;
 mod live;
 mod load;
 mod nfq;
@@ -42,6 +43,9 @@ fn main() -> ExitCode {
     }
     if std::env::args_os().nth(1).is_some_and(|a| a == "audit") {
         return audit::main(std::env::args_os().skip(2));
+    }
+    if std::env::args_os().nth(1).is_some_and(|a| a == "impact") {
+        return impact::main(std::env::args_os().skip(2));
     }
     let cli = Cli::parse();
     match real_main(&cli) {
@@ -120,13 +124,47 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
             )
         }
     };
-    // verdicts are enforced inline (-Q) and when a capture simulates it
-    let ips = cli.simulate_ips || cli.inline || queued;
     let loaded = load::ruleset(cli, &cfg)?;
     load::print_summary(&loaded, cli.verbose);
     if cli.verbose > 1 {
         load::print_all_problems(&loaded);
     }
+    let opts = run_options(cli, &cfg, read)?;
+    if queued {
+        let nfq = nfq::NfqOptions {
+            queues: cli.queues.clone(),
+            fail_open: !cli.nfq_fail_closed && cfg.get_bool("nfq.fail-open").unwrap_or(true),
+            max_len: match cfg.get_str("nfq.queue-maxlen") {
+                None => 4096,
+                Some(v) => v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .with_context(|| format!("nfq.queue-maxlen: invalid length '{v}'"))?,
+            },
+            recv_buffer: cfg.get_size("nfq.buffer-size")?.unwrap_or(8 << 20),
+        };
+        nfq::run(&opts, &loaded, &nfq)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    match &ifaces {
+        Some(i) => live::run(&opts, &loaded, i, socket.as_deref(), cli)?,
+        None => run::run(&opts, &loaded)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The settings of a run (offline, live or queued) from the command line
+/// and the config; `warden impact` builds its replays with it too.
+pub(crate) fn run_options(
+    cli: &Cli,
+    cfg: &config::Config,
+    read: PathBuf,
+) -> Result<run::RunOptions> {
+    let live = !cli.interfaces.is_empty();
+    let queued = !cli.queues.is_empty();
+    // verdicts are enforced inline (-Q) and when a capture simulates it
+    let ips = cli.simulate_ips || cli.inline || queued;
     let checksum = match cli.checksum {
         Some(m) => m,
         None => match cfg.get_str("pcap-file.checksum-checks").as_deref() {
@@ -144,7 +182,7 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
         .clone()
         .or_else(|| cfg.get_str("default-log-dir").map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("."));
-    let opts = run::RunOptions {
+    Ok(run::RunOptions {
         captures: read,
         log_dir,
         decode: DecodeOptions {
@@ -173,29 +211,7 @@ fn real_main(cli: &Cli) -> Result<ExitCode> {
             .get_size("stream.reassembly.memcap")?
             .unwrap_or(256 << 20),
         profile_rules: cli.profile_rules,
-    };
-    if queued {
-        let nfq = nfq::NfqOptions {
-            queues: cli.queues.clone(),
-            fail_open: !cli.nfq_fail_closed && cfg.get_bool("nfq.fail-open").unwrap_or(true),
-            max_len: match cfg.get_str("nfq.queue-maxlen") {
-                None => 4096,
-                Some(v) => v
-                    .parse()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .with_context(|| format!("nfq.queue-maxlen: invalid length '{v}'"))?,
-            },
-            recv_buffer: cfg.get_size("nfq.buffer-size")?.unwrap_or(8 << 20),
-        };
-        nfq::run(&opts, &loaded, &nfq)?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    match &ifaces {
-        Some(i) => live::run(&opts, &loaded, i, socket.as_deref(), cli)?,
-        None => run::run(&opts, &loaded)?,
-    }
-    Ok(ExitCode::SUCCESS)
+    })
 }
 
 /// `-T`: load everything as a start would, list every problem, check the

@@ -137,18 +137,47 @@ pub(crate) struct Worker<'a> {
     pub(crate) decode_opts: DecodeOptions,
     /// Inline verdict of the last frame given to `wire_packet`.
     pub(crate) last_verdict: crate::verdict::Verdict,
+    /// `warden impact`: what blocking did, flow by flow (None otherwise).
+    pub(crate) impact: Option<crate::impact::Collector>,
 }
 
 /// Runs the capture(s) through the engine. A capture that cannot be opened
 /// is an error (after writing everything processed so far); a damaged record
 /// ends its file with a warning and the run goes on.
 pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
+    run_observed(opts, loaded, None, &mut |_| {}).map(|_| ())
+}
+
+/// How far a replay got: capture bytes read of the total.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Progress {
+    pub read: u64,
+    pub total: u64,
+}
+
+/// [`run`] with an impact collector riding along (returned filled in)
+/// and `progress` called every few thousand packets.
+pub(crate) fn run_observed(
+    opts: &RunOptions,
+    loaded: &Loaded,
+    impact: Option<crate::impact::Collector>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Option<crate::impact::Collector>> {
     let started = Instant::now();
     let files = open_captures(&opts.captures);
     if files.is_empty() {
         anyhow::bail!("no capture files at {}", opts.captures.display());
     }
+    let mut at = Progress {
+        read: 0,
+        total: files
+            .iter()
+            .filter_map(|f| std::fs::metadata(f).ok())
+            .map(|m| m.len())
+            .sum(),
+    };
     let mut w = Worker::new(opts, loaded)?;
+    w.impact = impact;
     let mut failure: Option<anyhow::Error> = None;
     'files: for file in &files {
         let mut reader = match CaptureReader::open(file) {
@@ -175,15 +204,24 @@ pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
                 }
             };
             w.wire_packet(raw.link, raw.data, raw.orig_len, out_ts(raw.ts), raw.index)?;
+            // a record header and the frame, as stored
+            at.read += 16 + raw.data.len() as u64;
+            if raw.index % 4096 == 0 {
+                progress(at);
+            }
         }
     }
     w.finish(loaded, started)?;
+    progress(Progress {
+        read: at.total,
+        ..at
+    });
     match failure {
         Some(e) => Err(e.context(format!(
             "stopped early; {} packets before the error were processed and logged",
             w.c.pkts
         ))),
-        None => Ok(()),
+        None => Ok(w.impact.take()),
     }
 }
 
@@ -246,6 +284,7 @@ impl<'a> Worker<'a> {
             fast,
             decode_opts: opts.decode,
             last_verdict: crate::verdict::Verdict::Accept,
+            impact: None,
         })
     }
 }
@@ -476,6 +515,10 @@ impl Worker<'_> {
             return Ok(());
         }
         self.c.alerts += logged(&self.fired);
+        if let Some(obs) = self.impact.as_mut() {
+            let seen = crate::impact::Seen::pseudo(f, app, ts);
+            obs.alerts(&self.engine, &self.fired, self.opts.eve.inline, &seen);
+        }
         let name = app_proto_name(app);
         write_alerts(
             &mut self.eve,
@@ -536,6 +579,10 @@ impl Worker<'_> {
             self.c.drop_flow += 1;
             self.last_verdict = crate::verdict::Verdict::Drop;
             let flow = self.flows.get(t.flow);
+            if let Some(obs) = self.impact.as_mut() {
+                let seen = crate::impact::Seen::packet(flow, None, ts, len, to_server, p);
+                obs.dropped(&seen, false);
+            }
             return write_drop(&mut self.eve, p, Some(flow), ts, index, "flow drop", None);
         }
         if let Some(i) = p.icmp() {
@@ -599,6 +646,10 @@ impl Worker<'_> {
         self.c.alerts += logged(&self.fired);
         let app_name = app_proto_name(app);
         let flow = self.flows.get(t.flow);
+        if let Some(obs) = self.impact.as_mut() {
+            let seen = crate::impact::Seen::packet(flow, Some(app), ts, len, to_server, p);
+            obs.alerts(&self.engine, &self.fired, self.opts.eve.inline, &seen);
+        }
         write_alerts(
             &mut self.eve,
             &mut self.fast,
@@ -626,6 +677,16 @@ impl Worker<'_> {
         )?;
         if self.opts.ips {
             self.verdict(p, t.flow, ts, index)?;
+            if let (Some(obs), false) = (
+                self.impact.as_mut(),
+                self.last_verdict == crate::verdict::Verdict::Accept,
+            ) {
+                let flow = self.flows.get(t.flow);
+                let app = self.apps.get(&flow.id);
+                let seen = crate::impact::Seen::packet(flow, app, ts, len, to_server, p);
+                let reset = matches!(self.last_verdict, crate::verdict::Verdict::Reject { .. });
+                obs.dropped(&seen, reset);
+            }
         }
         Ok(())
     }
@@ -1488,15 +1549,7 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
             r.packet = Some(p.frame);
             r.packet_linktype = p.link.dlt();
         }
-        // IDS mode: drop and reject rules alert only; inline they block.
-        r.action = match f.action {
-            // a rate filter's action is reported by what befell the packet
-            _ if f.rate_filtered && dropped => "blocked",
-            _ if f.rate_filtered => "allowed",
-            SigAction::Pass | SigAction::Alert => "allowed",
-            _ if eve_opts.inline => "blocked",
-            _ => "allowed",
-        };
+        r.action = alert_action(f, dropped, eve_opts.inline);
         if let Some((fl, dir)) = flow {
             r.flow_id = Some(fl.id);
             r.direction = Some(match dir {
@@ -1530,6 +1583,20 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
         fast.alert(&r)?;
     }
     Ok(())
+}
+
+/// An alert's `action`: IDS mode, drop and reject rules alert only
+/// (`allowed`); inline (`inline`) they block. A rate filter's action is
+/// reported by what befell the packet (`dropped`: some fired rule blocks
+/// it).
+pub(crate) fn alert_action(f: &FiredRule, dropped: bool, inline: bool) -> &'static str {
+    match f.action {
+        _ if f.rate_filtered && dropped => "blocked",
+        _ if f.rate_filtered => "allowed",
+        SigAction::Pass | SigAction::Alert => "allowed",
+        _ if inline => "blocked",
+        _ => "allowed",
+    }
 }
 
 fn snapshot(
