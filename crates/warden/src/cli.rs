@@ -123,6 +123,13 @@ pub struct Cli {
     #[arg(long = "nfq-fail-closed")]
     pub nfq_fail_closed: bool,
 
+    /// Asset inventory (YAML, or CSV by its .csv extension): a drop or
+    /// reject rule tied to a CVE enforces only toward assets vulnerable to
+    /// it and alerts toward the others (config `inventory.unknown:
+    /// enforce|alert` for unlisted assets); reloads with the rules.
+    #[arg(long = "inventory", value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
+
     /// Test the configuration and rules, then exit (non-zero on errors).
     #[arg(short = 'T')]
     pub test_config: bool,

@@ -36,6 +36,7 @@ const HONOURED_KEYS: &[&str] = &[
     "nfq.queue-maxlen",
     "nfq.buffer-size",
     "require-owner",
+    "inventory.unknown",
 ];
 
 /// EVE output switches read from the config.

@@ -285,6 +285,7 @@ pub(crate) fn run(
         match reloader.poll() {
             Some(Ok(swap)) => {
                 w.swap_engine(swap.engine);
+                w.scope = swap.scope;
                 eprintln!("warden: reload: generation {} is live", swap.generation);
             }
             Some(Err(refused)) => eprintln!(

@@ -17,6 +17,7 @@ mod ctl;
 mod failopen;
 mod hostcheck;
 mod impact;
+mod inventory;
 mod live;
 mod load;
 mod nfq;
@@ -25,6 +26,7 @@ mod profile;
 mod reject;
 mod reload;
 mod run;
+mod scope;
 mod verdict;
 
 use std::path::PathBuf;

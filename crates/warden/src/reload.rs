@@ -53,6 +53,8 @@ pub(crate) fn take_request() -> bool {
 /// A ruleset that was built and may go live.
 pub(crate) struct Swap {
     pub(crate) engine: Arc<Engine>,
+    /// The inventory's scoping, rebuilt for the new engine.
+    pub(crate) scope: Option<Arc<crate::scope::Scope>>,
     pub(crate) generation: u64,
 }
 
@@ -173,6 +175,7 @@ impl Reloader {
         );
         Ok(Swap {
             engine: l.engine,
+            scope: l.scope,
             generation: self.generation,
         })
     }

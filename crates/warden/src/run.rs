@@ -139,6 +139,11 @@ pub(crate) struct Worker<'a> {
     pub(crate) last_verdict: crate::verdict::Verdict,
     /// `warden impact`: what blocking did, flow by flow (None otherwise).
     pub(crate) impact: Option<crate::impact::Collector>,
+    /// Asset-aware scoping of CVE rules (`--inventory`), replaced with
+    /// the engine on a reload.
+    pub(crate) scope: Option<Arc<crate::scope::Scope>>,
+    /// The scoping decisions for the packet at hand.
+    scope_notes: Vec<crate::scope::Note>,
 }
 
 /// Runs the capture(s) through the engine. A capture that cannot be opened
@@ -285,6 +290,8 @@ impl<'a> Worker<'a> {
             decode_opts: opts.decode,
             last_verdict: crate::verdict::Verdict::Accept,
             impact: None,
+            scope: loaded.scope.clone(),
+            scope_notes: Vec::with_capacity(4),
         })
     }
 }
@@ -514,6 +521,7 @@ impl Worker<'_> {
         if self.fired.is_empty() {
             return Ok(());
         }
+        self.apply_scope(&p);
         self.c.alerts += logged(&self.fired);
         if let Some(obs) = self.impact.as_mut() {
             let seen = crate::impact::Seen::pseudo(f, app, ts);
@@ -534,6 +542,7 @@ impl Worker<'_> {
             Some((&*app, &self.fired_tx[..])),
             "stream (flow timeout)",
             None,
+            self.scope.as_deref().map(|s| (s, &self.scope_notes[..])),
         )
     }
 
@@ -554,6 +563,7 @@ impl Worker<'_> {
                 },
                 &mut self.fired,
             );
+            self.apply_scope(p);
             self.c.alerts += logged(&self.fired);
             return write_alerts(
                 &mut self.eve,
@@ -569,6 +579,7 @@ impl Worker<'_> {
                 None,
                 self.pkt_src,
                 self.tunnel,
+                self.scope.as_deref().map(|s| (s, &self.scope_notes[..])),
             );
         };
         let to_server = t.direction == Direction::ToServer;
@@ -643,6 +654,9 @@ impl Worker<'_> {
             p.tcp.is_some() && session,
             false,
         );
+        if let Some(sc) = &self.scope {
+            sc.apply(&mut self.fired, p, &mut self.scope_notes);
+        }
         self.c.alerts += logged(&self.fired);
         let app_name = app_proto_name(app);
         let flow = self.flows.get(t.flow);
@@ -664,6 +678,7 @@ impl Worker<'_> {
             Some((&*app, &self.fired_tx[..])),
             self.pkt_src,
             self.tunnel,
+            self.scope.as_deref().map(|s| (s, &self.scope_notes[..])),
         )?;
         // then the records of finished transactions
         log_app_records(
@@ -689,6 +704,13 @@ impl Worker<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Asset-aware scoping of the rules just fired on `p`.
+    fn apply_scope(&mut self, p: &Packet<'_>) {
+        if let Some(sc) = &self.scope {
+            sc.apply(&mut self.fired, p, &mut self.scope_notes);
+        }
     }
 
     /// Inline verdict for the packet just inspected: a drop or reject rule
@@ -1476,6 +1498,7 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
     app: Option<(&FlowApp, &[Option<u64>])>,
     pkt_src: &str,
     tunnel: Option<warden_output::TunnelInfo>,
+    scoping: Option<(&crate::scope::Scope, &[crate::scope::Note])>,
 ) -> Result<()> {
     if fired.is_empty() {
         return Ok(());
@@ -1550,6 +1573,7 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
             r.packet_linktype = p.link.dlt();
         }
         r.action = alert_action(f, dropped, eve_opts.inline);
+        r.scope = scoping.and_then(|(sc, notes)| sc.alert_scope(notes, i));
         if let Some((fl, dir)) = flow {
             r.flow_id = Some(fl.id);
             r.direction = Some(match dir {

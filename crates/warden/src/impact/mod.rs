@@ -79,6 +79,11 @@ struct ImpactCli {
     #[arg(short = 'k', value_enum, value_name = "MODE")]
     checksum: Option<ChecksumMode>,
 
+    /// Asset inventory: CVE drop rules enforce only toward vulnerable
+    /// assets (as `warden --inventory`), in both policies.
+    #[arg(long = "inventory", value_name = "FILE")]
+    inventory: Option<PathBuf>,
+
     /// Rows per table on the terminal and bars per plot.
     #[arg(long = "top", value_name = "N", default_value_t = 15)]
     top: usize,
@@ -124,6 +129,7 @@ fn policy_cli(
     run.checksum = cli.checksum;
     run.log_dir = Some(log_dir);
     run.simulate_ips = true;
+    run.inventory = cli.inventory.clone();
     run
 }
 
