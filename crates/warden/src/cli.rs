@@ -34,7 +34,8 @@ pub enum RunMode {
     after_help = "Example: warden -r capture.pcap -S rules/emerging.rules -l out/\n\
                   A running warden (--unix-socket) is controlled with: warden ctl [--socket PATH] COMMAND (see warden ctl --help)\n\
                   Audit a ruleset before enforcing it: warden audit (-c FILE | -S FILE) [--inventory FILE] [--json] (see warden audit --help)\n\
-                  Preview what blocking would do to recorded traffic: warden impact -r PCAP|DIR (-c FILE | -S FILE) [--baseline FILE] [--json FILE] [--html FILE] (see warden impact --help)"
+                  Preview what blocking would do to recorded traffic: warden impact -r PCAP|DIR (-c FILE | -S FILE) [--baseline FILE] [--json FILE] [--html FILE] (see warden impact --help)\n\
+                  Why a rule did or did not fire: warden explain -r PCAP (-c FILE | -S FILE) --sid N [--flow A-B] (see warden explain --help)"
 )]
 pub struct Cli {
     /// Read packets from a capture file (pcap/pcapng) or a folder of them.

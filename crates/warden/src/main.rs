@@ -14,6 +14,7 @@ mod cli;
 mod config;
 mod control;
 mod ctl;
+mod explain;
 mod failopen;
 mod hostcheck;
 mod impact;
@@ -48,6 +49,9 @@ fn main() -> ExitCode {
     }
     if std::env::args_os().nth(1).is_some_and(|a| a == "impact") {
         return impact::main(std::env::args_os().skip(2));
+    }
+    if std::env::args_os().nth(1).is_some_and(|a| a == "explain") {
+        return explain::main(std::env::args_os().skip(2));
     }
     let cli = Cli::parse();
     match real_main(&cli) {

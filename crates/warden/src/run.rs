@@ -150,7 +150,15 @@ pub(crate) struct Worker<'a> {
 /// is an error (after writing everything processed so far); a damaged record
 /// ends its file with a warning and the run goes on.
 pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
-    run_observed(opts, loaded, None, &mut |_| {}).map(|_| ())
+    run_observed(opts, loaded, Observers::default(), &mut |_| {}).map(|_| ())
+}
+
+/// What `warden impact` and `warden explain` have a replay carry, handed
+/// back filled in.
+#[derive(Default)]
+pub(crate) struct Observers {
+    pub impact: Option<crate::impact::Collector>,
+    pub probe: Option<Box<warden_detect::explain::ExplainProbe>>,
 }
 
 /// How far a replay got: capture bytes read of the total.
@@ -160,14 +168,14 @@ pub(crate) struct Progress {
     pub total: u64,
 }
 
-/// [`run`] with an impact collector riding along (returned filled in)
-/// and `progress` called every few thousand packets.
+/// [`run`] with observers riding along (returned filled in) and
+/// `progress` called every few thousand packets.
 pub(crate) fn run_observed(
     opts: &RunOptions,
     loaded: &Loaded,
-    impact: Option<crate::impact::Collector>,
+    observers: Observers,
     progress: &mut dyn FnMut(Progress),
-) -> Result<Option<crate::impact::Collector>> {
+) -> Result<Observers> {
     let started = Instant::now();
     let files = open_captures(&opts.captures);
     if files.is_empty() {
@@ -182,7 +190,8 @@ pub(crate) fn run_observed(
             .sum(),
     };
     let mut w = Worker::new(opts, loaded)?;
-    w.impact = impact;
+    w.impact = observers.impact;
+    w.state.explain = observers.probe;
     let mut failure: Option<anyhow::Error> = None;
     'files: for file in &files {
         let mut reader = match CaptureReader::open(file) {
@@ -226,7 +235,10 @@ pub(crate) fn run_observed(
             "stopped early; {} packets before the error were processed and logged",
             w.c.pkts
         ))),
-        None => Ok(w.impact.take()),
+        None => Ok(Observers {
+            impact: w.impact.take(),
+            probe: w.state.explain.take(),
+        }),
     }
 }
 
@@ -309,6 +321,9 @@ impl Worker<'_> {
         self.c.first_ts.get_or_insert(ts);
         self.c.last_ts = ts;
         self.last_verdict = crate::verdict::Verdict::Accept;
+        if let Some(pr) = self.state.explain.as_mut() {
+            pr.packet = index;
+        }
         let now = ns(ts);
         let mut p = decode(link, data, &self.decode_opts);
         drop_invalid_ip_layer(&mut p);
@@ -919,6 +934,9 @@ fn inspect_txs(
                 done.len() - 1
             }
         };
+        if let Some(pr) = state.explain.as_mut() {
+            pr.tx = Some(tx_id);
+        }
         engine.inspect_tx(
             state,
             TxContext {
@@ -933,6 +951,9 @@ fn inspect_txs(
             fired,
         );
         fired_tx.resize(fired.len(), Some(tx_id));
+        if let Some(pr) = state.explain.as_mut() {
+            pr.tx = None;
+        }
     };
     match &mut parse.parser {
         Parser::Http(h) => {

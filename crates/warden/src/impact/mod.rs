@@ -187,11 +187,12 @@ fn replay(label: &'static str, run_cli: &Cli) -> Result<Collector> {
     crate::load::print_summary(&loaded, 0);
     let opts = crate::run_options(run_cli, &cfg, run_cli.read.clone().unwrap_or_default())?;
     let mut bar = ProgressBar::new(label);
-    let collected =
-        crate::run::run_observed(&opts, &loaded, Some(Collector::default()), &mut |p| {
-            bar.update(p)
-        })?;
-    Ok(collected.unwrap_or_default())
+    let observers = crate::run::Observers {
+        impact: Some(Collector::default()),
+        ..Default::default()
+    };
+    let collected = crate::run::run_observed(&opts, &loaded, observers, &mut |p| bar.update(p))?;
+    Ok(collected.impact.unwrap_or_default())
 }
 
 /// A scratch log folder removed when dropped.
