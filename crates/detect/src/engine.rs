@@ -7,6 +7,7 @@ use warden_rules::{Classifications, Rule, Vars};
 
 use crate::app::{AppLayer, AppTx, TxPrefilter};
 use crate::compile::{compile, BitNames, BuildContext, KnownEvent, Rejection};
+use crate::explain::{ExplainProbe, Miss, ProbeEvent, Step};
 use crate::header;
 use crate::payload::{run_chain, ChainRun};
 use crate::prefilter::{Prefilter, ProtoClass};
@@ -131,6 +132,9 @@ pub struct DetectState {
     /// take (a retransmission, data overlapping the SYN) before the session
     /// is set up is inspected on its own payload, to get its own verdict.
     pub inline_stream: bool,
+    /// `warden explain`: notes what decided one rule on each packet of
+    /// the flows it admits (`None`: nothing of it runs).
+    pub explain: Option<Box<ExplainProbe>>,
 }
 
 /// What the engine needs to know about the packet besides its bytes.
@@ -531,8 +535,24 @@ impl Engine {
     ) {
         let p = cx.packet;
         let mut flow = cx.flow;
+        // the explain probe, when it looks at this packet for a packet rule
+        // (taken out of the state while inspecting, put back at the end)
+        let mut kept = st.explain.take();
+        let mut probe = kept
+            .as_deref_mut()
+            .filter(|pr| !self.sigs[pr.rule as usize].tx_rule && probe_admits(pr, p));
         if let Some((f, _)) = &flow {
             if f.flags & flow_flags::PASS != 0 {
+                if let Some(pr) = probe.as_mut() {
+                    note(
+                        pr,
+                        p,
+                        flow.as_ref().map(|(f, d)| (&**f, *d)),
+                        cx.now_ns,
+                        Step::FlowPassed,
+                    );
+                }
+                st.explain = kept;
                 return;
             }
         }
@@ -574,6 +594,26 @@ impl Engine {
             *t += crate::ticks().wrapping_sub(t0);
         }
         st.candidates_checked += candidates.len() as u64;
+        // the probed rule: explained now when it fails before matching
+        // (or is no candidate); its matching outcome is noted in the loop
+        let mut probe_pending = false;
+        if let Some(pr) = probe.as_mut() {
+            let s = &self.sigs[pr.rule as usize];
+            let fl = flow.as_ref().map(|(f, d)| (&**f, *d));
+            let pre = self.pre_steps(s, cx.app, cx.pseudo).err().or_else(|| {
+                self.check(s, st, p, fl, None, cx.stream, cx.now_ns, true)
+                    .err()
+                    .map(Step::Miss)
+            });
+            match pre {
+                Some(step) => note(pr, p, fl, cx.now_ns, step),
+                None if !candidates.contains(&pr.rule) => {
+                    note(pr, p, fl, cx.now_ns, Step::NotCandidate)
+                }
+                None => probe_pending = true,
+            }
+        }
+        let mut stopped_by = None;
         // the alert cap is per packet: count what earlier stages logged
         let mut fired = out.iter().filter(|f| f.logged()).count();
         for &ri in &candidates {
@@ -616,10 +656,32 @@ impl Engine {
             let established = flow.as_ref().is_some_and(|(f, _)| f.pkt_established);
             let flow_scope = s.ip_only || s.header_only() || st.stream_matched && established;
             let f = flow.as_mut().map(|(f, _)| &mut **f);
-            if let AfterMatch::Stop =
-                self.after_match(ri, st, p, f, cx.now_ns, flow_scope, &mut fired, out)
-            {
+            let before = (out.len(), st.overflow);
+            let after = self.after_match(ri, st, p, f, cx.now_ns, flow_scope, &mut fired, out);
+            if let Some(pr) = probe.as_mut().filter(|pr| pr.rule == ri) {
+                probe_pending = false;
+                let step = match_outcome(out, before, st.overflow);
+                let fl = flow.as_ref().map(|(f, d)| (&**f, *d));
+                note(pr, p, fl, cx.now_ns, step);
+            }
+            if let AfterMatch::Stop = after {
+                stopped_by = Some(s.meta.sid);
                 break;
+            }
+        }
+        if let Some(pr) = probe.as_mut().filter(|_| probe_pending) {
+            // verified above, yet not reached: a pass rule ended the packet
+            let step = match stopped_by {
+                Some(sid) => Step::StoppedByPass { sid },
+                None => Step::NotCandidate,
+            };
+            let fl = flow.as_ref().map(|(f, d)| (&**f, *d));
+            note(pr, p, fl, cx.now_ns, step);
+        }
+        // which pass rule took the flow, for the packets after
+        if let (Some(pr), Some(sid), Some((f, _))) = (probe.as_mut(), stopped_by, flow.as_ref()) {
+            if f.flags & flow_flags::PASS != 0 {
+                pr.passes.push((f.id, sid));
             }
         }
         if iponly_bit != 0 && !iponly_done {
@@ -628,6 +690,30 @@ impl Engine {
             }
         }
         st.candidates = candidates;
+        st.explain = kept;
+    }
+
+    /// The steps `inspect` takes before verifying a rule: its application
+    /// protocol, `app-layer-protocol`, and a flow end's pseudo packet.
+    fn pre_steps(&self, s: &Sig, app: Option<AppLayer>, pseudo: bool) -> Result<(), Step> {
+        if let Some(want) = s.app {
+            if app != Some(want) {
+                return Err(Step::AppProto { want, got: app });
+            }
+        }
+        if let Some((negated, a)) = s.app_proto_cond {
+            match app {
+                Some(got) if (got == a) != negated => {}
+                _ => return Err(Step::AppProtoCond),
+            }
+        }
+        if pseudo
+            && (s.payload_source == PayloadMode::Packet
+                || !s.chains.iter().any(|c| c.buffer == BufferKind::Payload))
+        {
+            return Err(Step::PseudoPacket);
+        }
+        Ok(())
     }
 
     /// Post-match work shared by packet and transaction inspection:
@@ -762,7 +848,21 @@ impl Engine {
         out: &mut Vec<FiredRule>,
     ) {
         let (flow, dir) = cx.flow;
+        let mut kept = st.explain.take();
+        let mut probe = kept
+            .as_deref_mut()
+            .filter(|pr| self.sigs[pr.rule as usize].tx_rule && probe_admits(pr, cx.packet));
         if flow.flags & flow_flags::PASS != 0 {
+            if let Some(pr) = probe.as_mut() {
+                note(
+                    pr,
+                    cx.packet,
+                    Some((&*flow, dir)),
+                    cx.now_ns,
+                    Step::FlowPassed,
+                );
+            }
+            st.explain = kept;
             return;
         }
         let mut candidates = std::mem::take(&mut st.candidates);
@@ -774,6 +874,31 @@ impl Engine {
             *t += crate::ticks().wrapping_sub(t0);
         }
         st.candidates_checked += candidates.len() as u64;
+        let mut probe_pending = false;
+        if let Some(pr) = probe.as_mut() {
+            let s = &self.sigs[pr.rule as usize];
+            let fl = Some((&*flow, dir));
+            let pre = if cx.done.binary_search(&pr.rule).is_ok() {
+                Some(Step::AlreadyFired)
+            } else if let Err(step) = self.pre_steps(s, Some(cx.app), false) {
+                Some(step)
+            } else if !s.tx_dir.admits(dir == Direction::ToServer) {
+                Some(Step::TxDirection)
+            } else {
+                let stream = cx.stream.map(|w| StreamWindow { new_from: 0, ..w });
+                self.check(s, st, cx.packet, fl, Some(cx.tx), stream, cx.now_ns, true)
+                    .err()
+                    .map(Step::Miss)
+            };
+            match pre {
+                Some(step) => note(pr, cx.packet, fl, cx.now_ns, step),
+                None if !candidates.contains(&pr.rule) => {
+                    note(pr, cx.packet, fl, cx.now_ns, Step::NotCandidate)
+                }
+                None => probe_pending = true,
+            }
+        }
+        let mut stopped_by = None;
         // the alert cap is per packet: count what earlier stages logged
         let mut fired = out.iter().filter(|f| f.logged()).count();
         for &ri in &candidates {
@@ -799,7 +924,8 @@ impl Engine {
             if let Err(pos) = cx.done.binary_search(&ri) {
                 cx.done.insert(pos, ri);
             }
-            if let AfterMatch::Stop = self.after_match(
+            let before = (out.len(), st.overflow);
+            let after = self.after_match(
                 ri,
                 st,
                 cx.packet,
@@ -808,11 +934,31 @@ impl Engine {
                 true,
                 &mut fired,
                 out,
-            ) {
+            );
+            if let Some(pr) = probe.as_mut().filter(|pr| pr.rule == ri) {
+                probe_pending = false;
+                let step = match_outcome(out, before, st.overflow);
+                note(pr, cx.packet, Some((&*flow, dir)), cx.now_ns, step);
+            }
+            if let AfterMatch::Stop = after {
+                stopped_by = Some(s.meta.sid);
                 break;
             }
         }
+        if let Some(pr) = probe.as_mut().filter(|_| probe_pending) {
+            let step = match stopped_by {
+                Some(sid) => Step::StoppedByPass { sid },
+                None => Step::NotCandidate,
+            };
+            note(pr, cx.packet, Some((&*flow, dir)), cx.now_ns, step);
+        }
+        if let (Some(pr), Some(sid)) = (probe.as_mut(), stopped_by) {
+            if flow.flags & flow_flags::PASS != 0 {
+                pr.passes.push((flow.id, sid));
+            }
+        }
         st.candidates = candidates;
+        st.explain = kept;
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -826,42 +972,65 @@ impl Engine {
         stream: Option<StreamWindow<'_>>,
         now_ns: i64,
     ) -> bool {
+        self.check(s, st, p, flow, tx, stream, now_ns, false)
+            .is_ok()
+    }
+
+    /// Verifies a rule: the first check that fails, in the order they
+    /// run. With `detail` (the explain probe), a failed chain also finds
+    /// its first option that does not hold.
+    #[allow(clippy::too_many_arguments)]
+    fn check(
+        &self,
+        s: &Sig,
+        st: &mut DetectState,
+        p: &Packet<'_>,
+        flow: Option<(&Flow, Direction)>,
+        tx: Option<&dyn AppTx>,
+        stream: Option<StreamWindow<'_>>,
+        now_ns: i64,
+        detail: bool,
+    ) -> Result<(), Miss> {
         if !proto_matches(s.proto, p) {
-            return false;
+            return Err(Miss::Proto);
         }
         let from_server = s.transactional && matches!(flow, Some((_, Direction::ToClient)));
         if !addresses_match(s, p, from_server) {
-            return false;
+            return Err(Miss::Addresses);
         }
         if let Some(ff) = &s.flow {
             let Some((f, dir)) = flow else {
-                return false;
+                return Err(Miss::FlowState("(a flow)"));
             };
             let est = f.pkt_established;
-            if ff.established && !est || ff.not_established && est {
-                return false;
+            if ff.established && !est {
+                return Err(Miss::FlowState("established"));
             }
-            if ff.to_server && dir != Direction::ToServer
-                || ff.to_client && dir != Direction::ToClient
-            {
-                return false;
+            if ff.not_established && est {
+                return Err(Miss::FlowState("not_established"));
+            }
+            if ff.to_server && dir != Direction::ToServer {
+                return Err(Miss::FlowState("to_server"));
+            }
+            if ff.to_client && dir != Direction::ToClient {
+                return Err(Miss::FlowState("to_client"));
             }
             if ff.only_frag && !p.is_fragment() || ff.no_frag && p.is_fragment() {
-                return false;
+                return Err(Miss::FlowState("only_frag/no_frag"));
             }
         }
         if !header::check_all(&s.headers, p, flow) {
-            return false;
+            return Err(Miss::Header);
         }
         if !s.xbits_cond.is_empty() && {
             let hosts = st.hosts.lock();
             !s.xbits_cond.iter().all(|c| hosts.xbits.check(c, p, now_ns))
         } {
-            return false;
+            return Err(Miss::Xbits);
         }
         if !s.bits_cond.is_empty() {
             let Some((f, _)) = flow else {
-                return false;
+                return Err(Miss::Flowbits);
             };
             for c in &s.bits_cond {
                 let ok = match c {
@@ -871,16 +1040,16 @@ impl Engine {
                     BitsCond::AnyUnset(ids) => ids.iter().any(|b| !f.has_bit(*b)),
                 };
                 if !ok {
-                    return false;
+                    return Err(Miss::Flowbits);
                 }
             }
         }
         if !s.ints_cond.is_empty() {
             let Some((f, _)) = flow else {
-                return false;
+                return Err(Miss::Flowint);
             };
             if !s.ints_cond.iter().all(|c| flowint_holds(c, f)) {
-                return false;
+                return Err(Miss::Flowint);
             }
         }
         // byte_extract/byte_math variables live for the whole rule: a value
@@ -895,28 +1064,48 @@ impl Engine {
                     TxCheck::File(conds) => tx.each_file(&mut |f| crate::file::all_hold(conds, f)),
                 };
                 if !ok {
-                    return false;
+                    return Err(Miss::TxCheck);
                 }
             }
         } else if !s.tx_checks.is_empty() {
-            return false;
+            return Err(Miss::NotATransaction);
         }
         st.vars = [0; 16];
         st.stream_matched = false;
-        for chain in &s.chains {
+        for (chain_index, chain) in s.chains.iter().enumerate() {
             let vars = &mut st.vars;
             let xform = &mut st.xform;
+            // explain only: whether the buffer was there, and how many of
+            // the chain's options held at best
+            let (mut seen, mut held) = (false, 0usize);
             let mut inspect_at = |bytes: &[u8], base: u64, new_from: usize| {
                 let bytes = if chain.transforms.is_empty() {
                     bytes
                 } else {
                     crate::transform::apply(&chain.transforms, bytes, xform)
                 };
-                run_chain(
+                let ok = run_chain(
                     &chain.elems,
                     bytes,
                     &mut ChainRun::stream(vars, base, new_from),
-                )
+                );
+                if detail {
+                    seen = true;
+                    if !ok {
+                        let mut k = 0;
+                        while k < chain.elems.len()
+                            && run_chain(
+                                &chain.elems[..=k],
+                                bytes,
+                                &mut ChainRun::stream(vars, base, new_from),
+                            )
+                        {
+                            k += 1;
+                        }
+                        held = held.max(k);
+                    }
+                }
+                ok
             };
             // the payload of a TCP packet in a reassembled flow is read from
             // the stream window, unless the rule asks for packets
@@ -964,10 +1153,60 @@ impl Engine {
                 (kind, _) => buffer(kind, p).is_some_and(|b| inspect_at(b, 0, 0)),
             };
             if !ok {
-                return false;
+                return Err(Miss::Chain {
+                    chain: chain_index,
+                    buffer: chain.buffer,
+                    absent_buffer: detail && !seen,
+                    elem: held.min(chain.elems.len().saturating_sub(1)),
+                });
             }
         }
-        true
+        Ok(())
+    }
+}
+
+/// Whether the explain probe looks at this packet.
+fn probe_admits(pr: &ExplainProbe, p: &Packet<'_>) -> bool {
+    match (&pr.only, p.src_ip(), p.dst_ip()) {
+        (None, _, _) => true,
+        (Some(f), Some(s), Some(d)) => f.admits((s, p.src_port()), (d, p.dst_port())),
+        _ => false,
+    }
+}
+
+/// Notes the step that decided the probed rule on this packet.
+fn note(
+    pr: &mut ExplainProbe,
+    p: &Packet<'_>,
+    flow: Option<(&Flow, Direction)>,
+    now_ns: i64,
+    step: Step,
+) {
+    pr.events.push(ProbeEvent {
+        packet: pr.packet,
+        now_ns,
+        flow_id: flow.map(|(f, _)| f.id),
+        src: p.src_ip().map(|a| (a, p.src_port())),
+        dst: p.dst_ip().map(|a| (a, p.dst_port())),
+        to_server: flow.map(|(_, d)| d == Direction::ToServer),
+        tx: pr.tx,
+        step,
+    });
+}
+
+/// What `after_match` did with a matched rule, from what it left behind:
+/// `before` is (`out.len()`, overflow count) before it ran.
+fn match_outcome(out: &[FiredRule], before: (usize, u64), overflow: u64) -> Step {
+    match out.get(before.0) {
+        None => Step::Thresholded,
+        Some(_) if overflow > before.1 => Step::AlertCap,
+        Some(f) if f.silent && f.action != SigAction::Pass => {
+            Step::FiredSilently { action: f.action }
+        }
+        Some(f) => Step::Fired {
+            action: f.action,
+            rate_filtered: f.rate_filtered,
+        },
     }
 }
 

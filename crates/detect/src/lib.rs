@@ -13,6 +13,8 @@
 //!   keywords; [`file`] the file keywords (`filename`, `fileext`,
 //!   `filesize`); [`threshold`] thresholds and detection filters; [`xbits`]
 //!   bits kept per host or host pair.
+//! - [`explain`] is the probe `warden explain` attaches to a worker's
+//!   state: what decided one rule on each packet.
 //! - [`profile`] accounts per-rule verification cost for `--profile-rules`.
 //! - [`engine`] ties them together: [`Engine::inspect`] takes a decoded
 //!   packet and its flow and appends the rules that fired.
@@ -24,6 +26,7 @@
 pub mod app;
 pub mod compile;
 pub mod engine;
+pub mod explain;
 pub mod file;
 pub mod header;
 mod lanes;

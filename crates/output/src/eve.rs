@@ -182,6 +182,13 @@ pub fn render_alert(out: &mut Vec<u8>, r: &AlertRecord<'_>) {
         }
         j.end_object();
     }
+    if let Some(sc) = &r.scope {
+        j.begin_object_key("scope");
+        j.ip("asset", sc.asset);
+        j.str("decision", sc.decision);
+        j.str("reason", sc.reason);
+        j.end_object();
+    }
     j.end_object();
 
     if let Some(t) = &r.tunnel {

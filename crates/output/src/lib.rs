@@ -36,8 +36,8 @@ pub use eve_app::{render_dns, render_http, render_tls};
 pub use eve_file::render_fileinfo;
 pub use fastlog::{render_fastlog, FastLogWriter};
 pub use record::{
-    AlertRecord, AppHeader, AppObject, ContentRange, DnsAnswerEntry, DnsCode, DnsFields,
-    DnsQueryEntry, DnsRData, DnsRecord, DropAlert, DropIp, DropL4, DropRecord, Endpoint,
+    AlertRecord, AlertScope, AppHeader, AppObject, ContentRange, DnsAnswerEntry, DnsCode,
+    DnsFields, DnsQueryEntry, DnsRData, DnsRecord, DropAlert, DropIp, DropL4, DropRecord, Endpoint,
     FileFields, FileinfoRecord, FlowRecord, FlowSummary, HttpFields, HttpRecord, PacketHeader,
     RulesetTag, SourceTarget, TlsClientCert, TlsFields, TlsRecord, TunnelInfo,
 };

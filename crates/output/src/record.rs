@@ -93,6 +93,22 @@ pub struct AlertRecord<'a> {
     pub verdict: Option<&'a str>,
     /// For a packet decoded from inside a tunnel: the outer packet.
     pub tunnel: Option<TunnelInfo>,
+    /// Asset-aware scoping of a CVE rule (warden extension, see
+    /// [`AlertScope`]).
+    pub scope: Option<AlertScope<'a>>,
+}
+
+/// Why a drop/reject rule tied to a CVE enforced or only alerted on this
+/// packet, by what the asset inventory says of its target: the alert's
+/// `scope` object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlertScope<'a> {
+    /// The address the decision is about (the rule's target).
+    pub asset: IpAddr,
+    /// `"enforce"` or `"alert-only"`.
+    pub decision: &'a str,
+    /// E.g. `"patched CVE-2023-1234"`.
+    pub reason: &'a str,
 }
 
 /// The outer packet of a tunnelled one, as the alert's `tunnel` object.
@@ -158,6 +174,7 @@ impl<'a> AlertRecord<'a> {
             app_object: None,
             verdict: None,
             tunnel: None,
+            scope: None,
         }
     }
 

@@ -35,7 +35,9 @@ pub enum RunMode {
     about = "Network intrusion detection and prevention engine for Snort/Suricata rules",
     after_help = "Example: warden -r capture.pcap -S rules/emerging.rules -l out/\n\
                   A running warden (--unix-socket) is controlled with: warden ctl [--socket PATH] COMMAND (see warden ctl --help)\n\
-                  Audit a ruleset before enforcing it: warden audit (-c FILE | -S FILE) [--inventory FILE] [--json] (see warden audit --help)"
+                  Audit a ruleset before enforcing it: warden audit (-c FILE | -S FILE) [--inventory FILE] [--json] (see warden audit --help)\n\
+                  Preview what blocking would do to recorded traffic: warden impact -r PCAP|DIR (-c FILE | -S FILE) [--baseline FILE] [--json FILE] [--html FILE] (see warden impact --help)\n\
+                  Why a rule did or did not fire: warden explain -r PCAP (-c FILE | -S FILE) --sid N [--flow A-B] (see warden explain --help)"
 )]
 pub struct Cli {
     /// Read packets from a capture file (pcap/pcapng) or a folder of them.
@@ -131,6 +133,13 @@ pub struct Cli {
     /// default; config `nfq.fail-open`).
     #[arg(long = "nfq-fail-closed")]
     pub nfq_fail_closed: bool,
+
+    /// Asset inventory (YAML, or CSV by its .csv extension): a drop or
+    /// reject rule tied to a CVE enforces only toward assets vulnerable to
+    /// it and alerts toward the others (config `inventory.unknown:
+    /// enforce|alert` for unlisted assets); reloads with the rules.
+    #[arg(long = "inventory", value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
 
     /// Test the configuration and rules, then exit (non-zero on errors).
     #[arg(short = 'T')]

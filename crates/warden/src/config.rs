@@ -42,6 +42,7 @@ const HONOURED_KEYS: &[&str] = &[
     "unix-command.",
     "reload.",
     "require-owner",
+    "inventory.unknown",
 ];
 
 /// EVE output switches read from the config.

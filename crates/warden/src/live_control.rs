@@ -205,6 +205,7 @@ impl LoopControl {
         let first = Arc::new(Ruleset {
             engine,
             info: Arc::clone(w.ruleset()),
+            scope: w.scope.clone(),
         });
         let (tx, rx) = mpsc::channel();
         let reloader = Reloader::new(cli, Arc::clone(&first), Some(w.options().clone()));
@@ -302,6 +303,7 @@ impl LoopControl {
     fn go_live(&mut self, w: &mut Worker<'_>, rs: &Arc<Ruleset>) {
         self.shared.publish(Arc::clone(rs), self.reloader.kept());
         w.swap_engine(Arc::clone(&rs.engine), Arc::clone(&rs.info));
+        w.scope = rs.scope.clone();
     }
 
     fn count(&self, w: &mut Worker<'_>) {

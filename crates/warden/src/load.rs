@@ -35,6 +35,9 @@ pub struct Loaded {
     pub commented_out: usize,
     pub files: Vec<PathBuf>,
     pub seconds: f64,
+    /// Asset-aware scoping of CVE rules (`--inventory`), built for this
+    /// engine.
+    pub scope: Option<Arc<crate::scope::Scope>>,
 }
 
 impl Loaded {
@@ -191,6 +194,16 @@ pub fn ruleset_after(cli: &Cli, cfg: &Config, prior: Option<&Engine>) -> Result<
     }
     let hash = content_hash(&source.files, cfg, &vars);
     let index = Arc::new(RuleIndex::new(&engine, &source.rules));
+    let scope = match &cli.inventory {
+        Some(path) => {
+            let inventory = crate::inventory::Inventory::load(path)?;
+            let unknown = crate::scope::unknown_policy(cfg)?;
+            Some(Arc::new(crate::scope::Scope::build(
+                &engine, &inventory, unknown,
+            )))
+        }
+        None => None,
+    };
     Ok(Loaded {
         engine: Arc::new(engine),
         hash,
@@ -200,6 +213,7 @@ pub fn ruleset_after(cli: &Cli, cfg: &Config, prior: Option<&Engine>) -> Result<
         commented_out: source.commented_out,
         files,
         seconds: start.elapsed().as_secs_f64(),
+        scope,
     })
 }
 
@@ -259,6 +273,12 @@ pub fn print_summary(l: &Loaded, verbose: u8) {
         l.commented_out,
         l.seconds
     );
+    if let Some(sc) = &l.scope {
+        eprintln!(
+            "warden: inventory: {} drop/reject rule(s) tied to a CVE enforce only toward vulnerable assets",
+            sc.rules_scoped()
+        );
+    }
     if verbose > 0 {
         for line in l.engine.prefilter().describe() {
             eprintln!("  prefilter {line}");

@@ -16,8 +16,11 @@ mod cli;
 mod config;
 mod control;
 mod ctl;
+mod explain;
 mod failopen;
 mod hostcheck;
+mod impact;
+mod inventory;
 mod live;
 mod live_control;
 mod load;
@@ -31,6 +34,7 @@ mod reload;
 mod ruleset;
 mod ruleset_commands;
 mod run;
+mod scope;
 mod stages;
 mod verdict;
 mod workers;
@@ -54,6 +58,12 @@ fn main() -> ExitCode {
     }
     if std::env::args_os().nth(1).is_some_and(|a| a == "bench") {
         return bench::main(std::env::args_os().skip(2));
+    }
+    if std::env::args_os().nth(1).is_some_and(|a| a == "impact") {
+        return impact::main(std::env::args_os().skip(2));
+    }
+    if std::env::args_os().nth(1).is_some_and(|a| a == "explain") {
+        return explain::main(std::env::args_os().skip(2));
     }
     let cli = Cli::parse();
     match real_main(&cli) {

@@ -60,6 +60,8 @@ pub(crate) fn take_request() -> bool {
 pub(crate) struct Ruleset {
     pub(crate) engine: Arc<Engine>,
     pub(crate) info: Arc<RulesetInfo>,
+    /// The inventory's scoping, rebuilt for the new engine.
+    pub(crate) scope: Option<Arc<crate::scope::Scope>>,
 }
 
 /// Where a `warden ctl reload` waits for its outcome: the reply (the new
@@ -283,6 +285,7 @@ impl Reloader {
         let rs = Arc::new(Ruleset {
             engine: l.engine,
             info: Arc::new(info),
+            scope: l.scope,
         });
         self.newest = Arc::new(rs.engine.names_only());
         self.history.push_back(Arc::clone(&rs));
@@ -309,6 +312,7 @@ mod tests {
         let first = Arc::new(Ruleset {
             engine: l.engine,
             info: Arc::new(info),
+            scope: None,
         });
         (cli, file, first)
     }

@@ -184,21 +184,69 @@ pub(crate) struct Worker<'a> {
     /// run (at the packet times a single worker would sweep), not by
     /// this worker's own packets.
     pub(crate) sweeps_from_reader: bool,
+    /// `warden impact`: what blocking did, flow by flow (None otherwise).
+    pub(crate) impact: Option<crate::impact::Collector>,
+    /// Asset-aware scoping of CVE rules (`--inventory`), replaced with
+    /// the engine on a reload.
+    pub(crate) scope: Option<Arc<crate::scope::Scope>>,
+    /// The scoping decisions for the packet at hand.
+    scope_notes: Vec<crate::scope::Note>,
 }
 
 /// Runs the capture(s) through the engine. A capture that cannot be opened
 /// is an error (after writing everything processed so far); a damaged record
 /// ends its file with a warning and the run goes on.
 pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
+    run_observed(opts, loaded, Observers::default(), &mut |_| {}).map(|_| ())
+}
+
+/// What `warden impact` and `warden explain` have a replay carry, handed
+/// back filled in.
+#[derive(Default)]
+pub(crate) struct Observers {
+    pub impact: Option<crate::impact::Collector>,
+    pub probe: Option<Box<warden_detect::explain::ExplainProbe>>,
+}
+
+/// How far a replay got: capture bytes read of the total.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Progress {
+    pub read: u64,
+    pub total: u64,
+}
+
+/// [`run`] with observers riding along (returned filled in) and
+/// `progress` called every few thousand packets.
+pub(crate) fn run_observed(
+    opts: &RunOptions,
+    loaded: &Loaded,
+    observers: Observers,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Observers> {
     let started = Instant::now();
     let files = open_captures(&opts.captures);
     if files.is_empty() {
         anyhow::bail!("no capture files at {}", opts.captures.display());
     }
     if opts.threads > 1 {
-        return crate::workers::run(opts, loaded, &files);
+        // impact and explain follow one worker's packets in capture order
+        if observers.impact.is_some() || observers.probe.is_some() {
+            anyhow::bail!("impact and explain replay with one worker: leave out --threads");
+        }
+        crate::workers::run(opts, loaded, &files)?;
+        return Ok(Observers::default());
     }
+    let mut at = Progress {
+        read: 0,
+        total: files
+            .iter()
+            .filter_map(|f| std::fs::metadata(f).ok())
+            .map(|m| m.len())
+            .sum(),
+    };
     let mut w = Worker::new(opts, loaded)?;
+    w.impact = observers.impact;
+    w.state.explain = observers.probe;
     let mut failure: Option<anyhow::Error> = None;
     'files: for file in &files {
         let mut reader = match CaptureReader::open(file) {
@@ -225,15 +273,27 @@ pub fn run(opts: &RunOptions, loaded: &Loaded) -> Result<()> {
                 }
             };
             w.wire_packet(raw.link, raw.data, raw.orig_len, out_ts(raw.ts), raw.index)?;
+            // a record header and the frame, as stored
+            at.read += 16 + raw.data.len() as u64;
+            if raw.index % 4096 == 0 {
+                progress(at);
+            }
         }
     }
     w.finish(started, &[])?;
+    progress(Progress {
+        read: at.total,
+        ..at
+    });
     match failure {
         Some(e) => Err(e.context(format!(
             "stopped early; {} packets before the error were processed and logged",
             w.c.pkts
         ))),
-        None => Ok(()),
+        None => Ok(Observers {
+            impact: w.impact.take(),
+            probe: w.state.explain.take(),
+        }),
     }
 }
 
@@ -364,6 +424,9 @@ impl<'a> Worker<'a> {
             last_verdict: crate::verdict::Verdict::Accept,
             clock: None,
             sweeps_from_reader: false,
+            impact: None,
+            scope: loaded.scope.clone(),
+            scope_notes: Vec::with_capacity(4),
         }
     }
 }
@@ -382,6 +445,9 @@ impl Worker<'_> {
         self.c.first_ts.get_or_insert(ts);
         self.c.last_ts = ts;
         self.last_verdict = crate::verdict::Verdict::Accept;
+        if let Some(pr) = self.state.explain.as_mut() {
+            pr.packet = index;
+        }
         let now = ns(ts);
         let mut p = decode(link, data, &self.decode_opts);
         drop_invalid_ip_layer(&mut p);
@@ -616,7 +682,12 @@ impl Worker<'_> {
         if self.fired.is_empty() {
             return Ok(());
         }
+        self.apply_scope(&p);
         self.c.alerts += logged(&self.fired);
+        if let Some(obs) = self.impact.as_mut() {
+            let seen = crate::impact::Seen::pseudo(f, app, ts);
+            obs.alerts(&self.engine, &self.fired, self.opts.eve.inline, &seen);
+        }
         let name = app_proto_name(app);
         write_alerts(
             &mut self.eve,
@@ -633,6 +704,7 @@ impl Worker<'_> {
             Some((&*app, &self.fired_tx[..])),
             "stream (flow timeout)",
             None,
+            self.scope.as_deref().map(|s| (s, &self.scope_notes[..])),
         )
     }
 
@@ -653,6 +725,7 @@ impl Worker<'_> {
                 },
                 &mut self.fired,
             );
+            self.apply_scope(p);
             self.lap(Stage::Detect);
             self.c.alerts += logged(&self.fired);
             return write_alerts(
@@ -670,6 +743,7 @@ impl Worker<'_> {
                 None,
                 self.pkt_src,
                 self.tunnel,
+                self.scope.as_deref().map(|s| (s, &self.scope_notes[..])),
             );
         };
         let to_server = t.direction == Direction::ToServer;
@@ -680,6 +754,10 @@ impl Worker<'_> {
             self.c.drop_flow += 1;
             self.last_verdict = crate::verdict::Verdict::Drop;
             let flow = self.flows.get(t.flow);
+            if let Some(obs) = self.impact.as_mut() {
+                let seen = crate::impact::Seen::packet(flow, None, ts, len, to_server, p);
+                obs.dropped(&seen, false);
+            }
             let tag = self.ruleset.tag();
             return write_drop(
                 &mut self.eve,
@@ -770,12 +848,19 @@ impl Worker<'_> {
             p.tcp.is_some() && session,
             false,
         );
+        if let Some(sc) = &self.scope {
+            sc.apply(&mut self.fired, p, &mut self.scope_notes);
+        }
         if let Some(c) = self.clock.as_mut() {
             c.lap(Stage::Detect);
         }
         self.c.alerts += logged(&self.fired);
         let app_name = app_proto_name(app);
         let flow = self.flows.get(t.flow);
+        if let Some(obs) = self.impact.as_mut() {
+            let seen = crate::impact::Seen::packet(flow, Some(app), ts, len, to_server, p);
+            obs.alerts(&self.engine, &self.fired, self.opts.eve.inline, &seen);
+        }
         write_alerts(
             &mut self.eve,
             &mut self.fast,
@@ -791,6 +876,7 @@ impl Worker<'_> {
             Some((&*app, &self.fired_tx[..])),
             self.pkt_src,
             self.tunnel,
+            self.scope.as_deref().map(|s| (s, &self.scope_notes[..])),
         )?;
         // then the records of finished transactions
         log_app_records(
@@ -804,9 +890,26 @@ impl Worker<'_> {
         )?;
         if self.opts.ips {
             self.verdict(p, t.flow, ts, index)?;
+            if let (Some(obs), false) = (
+                self.impact.as_mut(),
+                self.last_verdict == crate::verdict::Verdict::Accept,
+            ) {
+                let flow = self.flows.get(t.flow);
+                let app = self.apps.get(&flow.id);
+                let seen = crate::impact::Seen::packet(flow, app, ts, len, to_server, p);
+                let reset = matches!(self.last_verdict, crate::verdict::Verdict::Reject { .. });
+                obs.dropped(&seen, reset);
+            }
         }
         self.lap(Stage::Output);
         Ok(())
+    }
+
+    /// Asset-aware scoping of the rules just fired on `p`.
+    fn apply_scope(&mut self, p: &Packet<'_>) {
+        if let Some(sc) = &self.scope {
+            sc.apply(&mut self.fired, p, &mut self.scope_notes);
+        }
     }
 
     /// Inline verdict for the packet just inspected: a drop or reject rule
@@ -1088,6 +1191,9 @@ fn inspect_txs(
             }
         };
         let (_, fired_rules, memo) = &mut done[i];
+        if let Some(pr) = state.explain.as_mut() {
+            pr.tx = Some(tx_id);
+        }
         engine.inspect_tx(
             state,
             TxContext {
@@ -1103,6 +1209,9 @@ fn inspect_txs(
             fired,
         );
         fired_tx.resize(fired.len(), Some(tx_id));
+        if let Some(pr) = state.explain.as_mut() {
+            pr.tx = None;
+        }
     };
     match &mut parse.parser {
         Parser::Http(h) => {
@@ -1678,6 +1787,7 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
     app: Option<(&FlowApp, &[Option<u64>])>,
     pkt_src: &str,
     tunnel: Option<warden_output::TunnelInfo>,
+    scoping: Option<(&crate::scope::Scope, &[crate::scope::Note])>,
 ) -> Result<()> {
     if fired.is_empty() {
         return Ok(());
@@ -1752,17 +1862,8 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
             r.packet = Some(p.frame);
             r.packet_linktype = p.link.dlt();
         }
-        // IDS mode: drop and reject rules alert only; inline they block.
-        r.action = match f.action {
-            // a drop/reject rule in shadow blocks nothing
-            _ if f.would_block() => "would_drop",
-            // a rate filter's action is reported by what befell the packet
-            _ if f.rate_filtered && dropped => "blocked",
-            _ if f.rate_filtered => "allowed",
-            SigAction::Pass | SigAction::Alert => "allowed",
-            _ if eve_opts.inline => "blocked",
-            _ => "allowed",
-        };
+        r.action = alert_action(f, dropped, eve_opts.inline);
+        r.scope = scoping.and_then(|(sc, notes)| sc.alert_scope(notes, i));
         if let Some((fl, dir)) = flow {
             r.flow_id = Some(fl.id);
             r.direction = Some(match dir {
@@ -1796,6 +1897,23 @@ fn write_alerts<W: std::io::Write, F: std::io::Write>(
         fast.alert(&r)?;
     }
     Ok(())
+}
+
+/// An alert's `action`: IDS mode, drop and reject rules alert only
+/// (`allowed`); inline (`inline`) they block. A rate filter's action is
+/// reported by what befell the packet (`dropped`: some fired rule blocks
+/// it).
+pub(crate) fn alert_action(f: &FiredRule, dropped: bool, inline: bool) -> &'static str {
+    match f.action {
+        // a drop/reject rule in shadow blocks nothing
+        _ if f.would_block() => "would_drop",
+        // a rate filter's action is reported by what befell the packet
+        _ if f.rate_filtered && dropped => "blocked",
+        _ if f.rate_filtered => "allowed",
+        SigAction::Pass | SigAction::Alert => "allowed",
+        _ if inline => "blocked",
+        _ => "allowed",
+    }
 }
 
 fn snapshot(

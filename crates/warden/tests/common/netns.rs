@@ -189,9 +189,14 @@ pub const BIG: usize = 4 << 20;
 
 impl Server {
     pub fn start(t: &Topology) -> Server {
+        Server::start_at(t, t.server_addr())
+    }
+
+    /// A server listening on `addr` (an address of the server namespace).
+    pub fn start_at(t: &Topology, addr: SocketAddr) -> Server {
         let log = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
-        let (ns, addr) = (t.server_ns.clone(), t.server_addr());
+        let ns = t.server_ns.clone();
         let (log2, stop2) = (log.clone(), stop.clone());
         let (tx, rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
@@ -280,7 +285,12 @@ pub enum Outcome {
 
 /// GET `path` from the client namespace, with a 3 s budget.
 pub fn get(t: &Topology, path: &str) -> Outcome {
-    let (ns, addr, path) = (t.client_ns.clone(), t.server_addr(), path.to_string());
+    get_at(t, t.server_addr(), path)
+}
+
+/// [`get`] from the server at `addr`.
+pub fn get_at(t: &Topology, addr: SocketAddr, path: &str) -> Outcome {
+    let (ns, path) = (t.client_ns.clone(), path.to_string());
     std::thread::spawn(move || {
         enter_netns(&ns);
         let mut s = match TcpStream::connect_timeout(&addr, Duration::from_secs(3)) {

@@ -9,9 +9,9 @@ use warden_rules::{IpSet, PortSet};
 
 use super::Finding;
 use crate::audit::finding::Severity;
-use crate::audit::inventory::{Asset, Inventory};
 use crate::audit::overlap;
 use crate::audit::policy::{AuditedRule, Policy};
+use crate::inventory::{Asset, Inventory};
 
 /// Whether `a` is a target of rule `r`: inside its target addresses and,
 /// unless the rule is about replies (its target is then a client),

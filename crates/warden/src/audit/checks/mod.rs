@@ -11,8 +11,8 @@ mod unowned_blocking;
 
 use super::date::Date;
 use super::finding::{Finding, Related};
-use super::inventory::Inventory;
 use super::policy::{AuditedRule, Policy};
+use crate::inventory::Inventory;
 
 /// What the checks know beside the ruleset.
 pub struct Context<'a> {

@@ -1,4 +1,4 @@
-//! The asset inventory the audit (and, later, scoping) reads beside the
+//! The asset inventory `warden audit` and asset-aware scoping read beside the
 //! rules: which hosts or networks exist, who owns them, which services
 //! they expose and which CVEs they are vulnerable to or patched against.
 //!
