@@ -16,6 +16,22 @@ pub struct Timestamp {
     pub nanos: u32,
 }
 
+/// The (year, month, day) of the date `days` days after 1970-01-01
+/// (negative: before it), in the proleptic Gregorian calendar: the
+/// days-to-civil conversion over 400-year eras, valid for any i64 day
+/// count a timestamp can hold.
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
 /// A broken-down UTC time.
 struct Civil {
     year: i64,
@@ -39,17 +55,7 @@ impl Timestamp {
     fn civil(self) -> Civil {
         let days = self.secs.div_euclid(86_400);
         let sod = self.secs.rem_euclid(86_400) as u32;
-        // Days-to-civil conversion over 400-year eras (proleptic
-        // Gregorian calendar), valid for the whole i64 day range we use.
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-        let year = yoe + era * 400 + i64::from(month <= 2);
+        let (year, month, day) = civil_from_days(days);
         Civil {
             year,
             month,

@@ -25,6 +25,21 @@ fn run(args: &[&str]) -> Output {
     out
 }
 
+/// Runs warden over `pcap` with `rules`, logging to `dir`, plus `extra`
+/// arguments.
+fn run_rules(pcap: &Path, rules: &Path, dir: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "-r",
+        pcap.to_str().unwrap(),
+        "-S",
+        rules.to_str().unwrap(),
+        "-l",
+        dir.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
 fn events(dir: &Path) -> Vec<Value> {
     std::fs::read_to_string(dir.join("eve.json"))
         .unwrap()
@@ -132,14 +147,7 @@ fn every_rule_is_accounted_for_and_unsupported_ones_say_why() {
          alert udp any any -> any any (msg:\"typo\"; contnet:\"x\"; sid:4;)\n\
          # alert udp any any -> any any (msg:\"off\"; sid:5;)\n",
     );
-    let out = run(&[
-        "-r",
-        pcap.to_str().unwrap(),
-        "-S",
-        rules.to_str().unwrap(),
-        "-l",
-        dir.to_str().unwrap(),
-    ]);
+    let out = run_rules(&pcap, &rules, &dir, &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
@@ -220,14 +228,7 @@ fn truncated_capture_keeps_what_came_before_and_names_the_packet() {
         "r.rules",
         "alert icmp any any -> any any (msg:\"ping\"; itype:8; sid:1;)\n",
     );
-    let out = run(&[
-        "-r",
-        pcap.to_str().unwrap(),
-        "-S",
-        rules.to_str().unwrap(),
-        "-l",
-        dir.to_str().unwrap(),
-    ]);
+    let out = run_rules(&pcap, &rules, &dir, &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     // as Suricata: a damaged record ends the file with a warning, not the run
     assert!(out.status.success(), "{stderr}");
@@ -452,14 +453,7 @@ fn app_layer_rules_fire_on_http_on_any_port_and_dns() {
          alert http any any -> any any (msg:\"raw uri still has dots\"; http.uri.raw; content:\"/../\"; sid:5;)\n\
          alert http any any -> any any (msg:\"never: normalised uri has no dots\"; http.uri; content:\"/../\"; sid:6;)\n",
     );
-    let out = run(&[
-        "-r",
-        pcap.to_str().unwrap(),
-        "-S",
-        rules.to_str().unwrap(),
-        "-l",
-        dir.to_str().unwrap(),
-    ]);
+    let out = run_rules(&pcap, &rules, &dir, &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("6 loaded"), "{stderr}");
@@ -495,14 +489,7 @@ fn stream_inspection_finds_content_split_across_segments_once() {
          alert tcp-pkt any any -> any any (msg:\"packet only never sees it\"; content:\"cmd.exe /c\"; sid:2;)\n\
          alert tcp any any -> any any (msg:\"relative across segments\"; content:\"hello\"; content:\"whoami\"; distance:0; within:40; sid:3;)\n",
     );
-    let out = run(&[
-        "-r",
-        pcap.to_str().unwrap(),
-        "-S",
-        rules.to_str().unwrap(),
-        "-l",
-        dir.to_str().unwrap(),
-    ]);
+    let out = run_rules(&pcap, &rules, &dir, &[]);
     assert!(
         out.status.success(),
         "{}",
@@ -641,14 +628,7 @@ fn unacknowledged_stream_bytes_are_inspected_at_flow_end() {
         "alert tcp any any -> any any (msg:\"acked\"; content:\"first part\"; sid:1;)\n\
          alert tcp any any -> any any (msg:\"unacked\"; content:\"Let Me In\"; sid:2;)\n",
     );
-    let out = run(&[
-        "-r",
-        pcap.to_str().unwrap(),
-        "-S",
-        rules.to_str().unwrap(),
-        "-l",
-        dir.to_str().unwrap(),
-    ]);
+    let out = run_rules(&pcap, &rules, &dir, &[]);
     assert!(out.status.success());
     let ev = events(&dir);
     let a1 = ev.iter().find(|e| e["alert"]["signature_id"] == 1).unwrap();
@@ -682,14 +662,7 @@ fn a_lone_midstream_segment_alerts_once_not_again_at_flow_end() {
         "alert ip any any -> any any (content:\"uid=0|28|root|29|\"; flow:established; sid:1;)\n\
          alert ip any any -> any any (content:\"uid=0|28|root|29|\"; flow:not_established; sid:2;)\n",
     );
-    let out = run(&[
-        "-r",
-        pcap.to_str().unwrap(),
-        "-S",
-        rules.to_str().unwrap(),
-        "-l",
-        dir.to_str().unwrap(),
-    ]);
+    let out = run_rules(&pcap, &rules, &dir, &[]);
     assert!(out.status.success());
     let ev = events(&dir);
     assert_eq!(alert_sids(&ev), [2]);
@@ -813,16 +786,7 @@ fn dns_keywords_see_the_right_message_and_direction() {
          alert dns any any -> any any (msg:\"never: rcode 2\"; dns.rcode:2; sid:17;)\n\
          alert dns any any -> any any (msg:\"tcp query\"; dns.query; content:\"overtcp\"; sid:18;)\n",
     );
-    let out = run(&[
-        "-r",
-        pcap.to_str().unwrap(),
-        "-S",
-        rules.to_str().unwrap(),
-        "-l",
-        dir.to_str().unwrap(),
-        "-k",
-        "none",
-    ]);
+    let out = run_rules(&pcap, &rules, &dir, &["-k", "none"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("9 loaded"), "{stderr}");
@@ -926,16 +890,7 @@ fn tls_keywords_see_each_side_of_the_handshake() {
          alert tls any any -> any any (msg:\"never: negated legacy subject\"; tls.subject:!\"O=Warden Test\"; sid:26;)\n\
          alert tls any any -> any any (msg:\"never: no client certificate\"; flow:to_server; tls.cert_subject; content:\"Warden\"; sid:27;)\n",
     );
-    let out = run(&[
-        "-r",
-        pcap.to_str().unwrap(),
-        "-S",
-        rules.to_str().unwrap(),
-        "-l",
-        dir.to_str().unwrap(),
-        "-k",
-        "none",
-    ]);
+    let out = run_rules(&pcap, &rules, &dir, &["-k", "none"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("8 loaded"), "{stderr}");
@@ -988,16 +943,7 @@ fn a_server_packet_not_echoing_the_syn_timestamp_is_refused_by_the_session() {
          alert http any any -> any any (http.uri; content:\"/evasion\"; sid:2;)\n\
          alert tcp any any -> any any (stream-event:3whs_wrong_seq_wrong_ack; sid:3;)\n",
     );
-    let out = run(&[
-        "-r",
-        pcap.to_str().unwrap(),
-        "-S",
-        rules.to_str().unwrap(),
-        "-l",
-        dir.to_str().unwrap(),
-        "-k",
-        "none",
-    ]);
+    let out = run_rules(&pcap, &rules, &dir, &["-k", "none"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     // a stream event warden does not raise is skipped, with its name
@@ -1102,16 +1048,7 @@ fn packet_rules_see_a_data_packet_that_also_releases_stream_data() {
             second.len()
         ),
     );
-    let out = run(&[
-        "-r",
-        pcap.to_str().unwrap(),
-        "-S",
-        rules.to_str().unwrap(),
-        "-l",
-        dir.to_str().unwrap(),
-        "-k",
-        "none",
-    ]);
+    let out = run_rules(&pcap, &rules, &dir, &["-k", "none"]);
     assert!(
         out.status.success(),
         "{}",
@@ -1145,14 +1082,7 @@ fn records_of_a_vlan_tagged_flow_carry_its_vlan() {
         "r.rules",
         "alert dns any any -> any any (dns.query; content:\"tagged\"; sid:1;)\n",
     );
-    let out = run(&[
-        "-r",
-        pcap.to_str().unwrap(),
-        "-S",
-        rules.to_str().unwrap(),
-        "-l",
-        dir.to_str().unwrap(),
-    ]);
+    let out = run_rules(&pcap, &rules, &dir, &[]);
     assert!(
         out.status.success(),
         "{}",
