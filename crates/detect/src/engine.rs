@@ -568,12 +568,14 @@ impl Engine {
         };
         // the packet's own bytes too: packet-only rules (tcp-pkt, dsize)
         // read them even when the packet also released stream data (an
-        // IDS data packet acknowledging the other side's)
+        // IDS data packet acknowledging the other side's). When the
+        // released data ends with the packet's bytes (inline: the packet
+        // released itself), one scan covers both.
         let mut payloads: [&[u8]; 2] = [p.payload, &[]];
         let mut n_payloads = 1;
         if let Some(w) = cx.stream.filter(|w| w.data.len() > w.new_from) {
             payloads[0] = &w.data[w.new_from.saturating_sub(64)..];
-            if !p.payload.is_empty() {
+            if !p.payload.is_empty() && !payloads[0].ends_with(p.payload) {
                 payloads[1] = p.payload;
                 n_payloads = 2;
             }
